@@ -1,0 +1,12 @@
+/** Exit codes are public API (contract §4); the README mirrors this table and scenario tests pin it. */
+export const ExitCode = {
+  /** Success; for `plan --detailed-exitcode`: no changes. */
+  Ok: 0,
+  /** The answer is "no": lint errors, a blocked plan, a failed change, a stale saved plan. */
+  Findings: 1,
+  /** `plan --detailed-exitcode` only: changes are pending. */
+  Changes: 2,
+  /** Could not run: bad usage, file not found, PostHog unreachable, authentication or permission refused. */
+  CouldNotRun: 3,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];

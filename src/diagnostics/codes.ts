@@ -1,0 +1,57 @@
+/**
+ * The one registry of diagnostic codes. Codes are public API (contract §5): they appear in JSON output,
+ * in GitHub annotations, in SARIF rule ids and as headings in docs/diagnostics.md (a test checks that the
+ * two lists match). Append only: never rename a code or reuse one for a different meaning.
+ */
+export type Severity = 'error' | 'warning' | 'info';
+
+/** Which command can emit the code: `lint` codes need no network; `plan` codes come from PostHog's answers. */
+export type CodeOwner = 'lint' | 'plan';
+
+export interface CodeInfo {
+  readonly severity: Severity;
+  readonly owner: CodeOwner;
+  /** A short title: the SARIF rule's short description and the first line of the docs section. */
+  readonly title: string;
+}
+
+export const CODES = {
+  'yaml-syntax': { severity: 'error', owner: 'lint', title: 'The file is not valid YAML' },
+  'duplicate-key': { severity: 'error', owner: 'lint', title: 'A mapping repeats a key' },
+  'unknown-property': { severity: 'error', owner: 'lint', title: 'A key the schema does not allow' },
+  'missing-property': { severity: 'error', owner: 'lint', title: 'A required key is absent' },
+  'invalid-value': { severity: 'error', owner: 'lint', title: 'A value has the wrong type, is not allowed, or breaks a pattern' },
+  'unknown-source-type': { severity: 'error', owner: 'lint', title: 'The source type is not one the wizard knows' },
+  'plaintext-secret': { severity: 'error', owner: 'lint', title: 'A secret field holds a literal instead of a reference' },
+  'invalid-reference': { severity: 'error', owner: 'lint', title: 'A malformed ${...} reference' },
+  'invalid-prefix': { severity: 'error', owner: 'lint', title: "The prefix breaks PostHog's prefix rules" },
+  'prefix-without-separator': { severity: 'warning', owner: 'lint', title: 'The prefix does not end in "_", so table names run together' },
+  'duplicate-source': { severity: 'error', owner: 'lint', title: 'Two sources share type and prefix' },
+  'incremental-field-required': { severity: 'error', owner: 'lint', title: 'incremental or append sync without incremental_field' },
+  'webhook-unsupported': { severity: 'error', owner: 'lint', title: 'Webhook sync on a source type without webhooks' },
+  'cdc-unsupported': { severity: 'error', owner: 'lint', title: 'CDC sync or a cdc: block on a source type without CDC' },
+  'oauth-source': { severity: 'warning', owner: 'lint', title: 'The source authenticates by OAuth and must be authorised in PostHog first' },
+  'unreleased-source': { severity: 'warning', owner: 'lint', title: 'The wizard marks the source type unreleased' },
+  'missing-secret': { severity: 'error', owner: 'plan', title: 'A referenced environment variable or file is not set' },
+  'credentials-rejected': { severity: 'error', owner: 'plan', title: 'PostHog refused the credentials' },
+  'table-not-found': { severity: 'error', owner: 'plan', title: 'A declared table is not among the discovered ones' },
+  'sync-type-unavailable': { severity: 'error', owner: 'plan', title: 'The table does not offer that sync type' },
+  'incremental-field-invalid': { severity: 'error', owner: 'plan', title: "The incremental field is not one of the table's candidates" },
+  'cdc-prerequisites': { severity: 'error', owner: 'plan', title: "PostHog's CDC prerequisite check failed" },
+  'table-permission-error': { severity: 'error', owner: 'plan', title: 'The credentials cannot read the table' },
+  'webhook-only-table': { severity: 'error', owner: 'plan', title: 'The table can only sync by webhook' },
+  'costly-sync': { severity: 'warning', owner: 'plan', title: 'A large table on full refresh, or synced more often than it needs' },
+  'prefer-updated-at': { severity: 'warning', owner: 'plan', title: 'A created-at style field chosen where an updated-at one exists' },
+  'recommended-sync': { severity: 'info', owner: 'plan', title: "A sync setting that fits the table's data better than the declared one" },
+  'unmanaged-source': { severity: 'info', owner: 'plan', title: 'A remote source that the file does not declare' },
+  'prefix-change': { severity: 'warning', owner: 'plan', title: 'A prefix cannot change in place: the source will be created anew' },
+} as const satisfies Record<string, CodeInfo>;
+
+export type DiagnosticCode = keyof typeof CODES;
+
+export const ALL_CODES = Object.keys(CODES) as DiagnosticCode[];
+
+/** Anchor of the code's section in docs/diagnostics.md (headings are the code itself). */
+export function docsAnchor(code: DiagnosticCode): string {
+  return `docs/diagnostics.md#${code}`;
+}
