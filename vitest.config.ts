@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    // Tests start servers (the emulator, Postgres) on free ports; forks keep native handles isolated.
+    pool: 'forks',
+  },
+});
