@@ -1,0 +1,41 @@
+// Build the CLI: compile the JSON Schema validator to standalone code, then bundle everything
+// (dependencies included) into dist/cli.js so `dwctl lint` loads one file and compiles nothing.
+import { build } from 'esbuild';
+import { mkdir, readFile, writeFile, rm } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { tsImport } from 'tsx/esm/api';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const generated = join(root, 'dist', '.generated', 'bundled-validator.mjs');
+
+await rm(join(root, 'dist'), { recursive: true, force: true });
+await mkdir(dirname(generated), { recursive: true });
+const schema = JSON.parse(await readFile(join(root, 'schemas', 'warehouse.schema.json'), 'utf8'));
+const { compileStandalone } = await tsImport('./compile-validator.ts', import.meta.url);
+await writeFile(generated, compileStandalone(schema));
+
+/** Swap the runtime-compiling validator module for the generated one. */
+const precompiledValidator = {
+  name: 'precompiled-validator',
+  setup(b) {
+    b.onResolve({ filter: /bundled-validator\.js$/ }, () => ({ path: generated }));
+  },
+};
+
+await build({
+  entryPoints: [join(root, 'src', 'cli', 'run.ts')],
+  outfile: join(root, 'dist', 'cli.js'),
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  minify: true,
+  sourcemap: 'linked',
+  legalComments: 'none',
+  plugins: [precompiledValidator],
+  // Bundled CommonJS dependencies (ajv) still call require(); give the ESM bundle one.
+  banner: { js: "import { createRequire as __dwctlCreateRequire } from 'node:module'; const require = __dwctlCreateRequire(import.meta.url);" },
+  logLevel: 'warning',
+});
+await rm(dirname(generated), { recursive: true, force: true });

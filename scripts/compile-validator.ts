@@ -1,0 +1,16 @@
+import standaloneCode from 'ajv/dist/standalone/index.js';
+import { _ } from 'ajv';
+import { createAjv } from '../src/schema/ajv.js';
+import type { JsonSchema } from '../src/schema/generate.js';
+
+/**
+ * Compile the schema to standalone ESM validation code at build time, with the same options the
+ * runtime uses, so the built CLI starts without compiling anything. Formats come from ajv-formats'
+ * own module, which the bundler then includes.
+ */
+export function compileStandalone(schema: JsonSchema): string {
+  const ajv = createAjv({ code: { source: true, esm: true, formats: _`require("ajv-formats/dist/formats").fullFormats` } });
+  const validate = ajv.compile(schema);
+  const code = (standaloneCode as unknown as { default?: typeof standaloneCode }).default ?? standaloneCode;
+  return `${code(ajv, validate)}\nexport function bundledValidator() { return validate; }\n`;
+}

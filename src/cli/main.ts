@@ -1,0 +1,33 @@
+import { Builtins, Cli } from 'clipanion';
+import { VERSION } from '../version.js';
+import { InitCommand } from './commands/init.js';
+import { LintCommand } from './commands/lint.js';
+import { SchemaCommand } from './commands/schema.js';
+import type { DwctlContext } from './context.js';
+import { ExitCode } from './exit-codes.js';
+
+export function createCli(): Cli<DwctlContext> {
+  const cli = new Cli<DwctlContext>({ binaryName: 'dwctl', binaryLabel: 'dwctl', binaryVersion: VERSION, enableColors: false });
+  cli.register(Builtins.HelpCommand);
+  cli.register(Builtins.VersionCommand);
+  cli.register(LintCommand);
+  cli.register(SchemaCommand);
+  cli.register(InitCommand);
+  return cli;
+}
+
+/**
+ * Run dwctl with the given arguments and context; returns the exit code and never calls process.exit,
+ * so tests run it in-process. Usage errors (unknown flag, bad enum value) are exit 3, on stderr.
+ */
+export async function main(argv: string[], context: DwctlContext): Promise<number> {
+  const cli = createCli();
+  let command;
+  try {
+    command = cli.process(argv, context);
+  } catch (error) {
+    context.stderr.write(cli.error(error));
+    return ExitCode.CouldNotRun;
+  }
+  return cli.run(command, context);
+}

@@ -1,0 +1,20 @@
+import type { Rule } from '../rule.js';
+import { duplicateSource } from './duplicate-source.js';
+import { plaintextSecret } from './plaintext-secret.js';
+import { prefix } from './prefix.js';
+import { references } from './references.js';
+import { sourceTypeNotices } from './source-type.js';
+import { cdcSupport, incrementalField, selfManagedCdc, webhookSupport } from './tables.js';
+
+/** The semantic rules lint runs after the schema, in this order. */
+export const RULES: readonly Rule[] = [
+  references,
+  plaintextSecret,
+  prefix,
+  duplicateSource,
+  incrementalField,
+  webhookSupport,
+  cdcSupport,
+  selfManagedCdc,
+  sourceTypeNotices,
+];

@@ -1,0 +1,88 @@
+import { tablesOf, type Rule } from '../rule.js';
+
+/** incremental and append need the field that orders rows; PostHog refuses the create without it. */
+export const incrementalField: Rule = {
+  id: 'incremental-field',
+  codes: ['incremental-field-required'],
+  check(context) {
+    for (const source of context.sources) {
+      for (const [table, entry] of tablesOf(source)) {
+        const sync = entry.sync;
+        if ((sync === 'incremental' || sync === 'append') && (entry.incremental_field === undefined || entry.incremental_field === null)) {
+          context.report(
+            'incremental-field-required',
+            `Table "${table}" syncs by ${sync} but has no incremental_field: name the column that orders its rows (run \`dwctl discover ${source.name}\` to see the candidates).`,
+            ['sources', source.name, 'tables', table, 'sync'],
+          );
+        }
+      }
+    }
+  },
+};
+
+/** Webhook sync only where the wizard lists webhookFields (Stripe today). */
+export const webhookSupport: Rule = {
+  id: 'webhook-support',
+  codes: ['webhook-unsupported'],
+  check(context) {
+    for (const source of context.sources) {
+      if (!source.info || source.info.supportsWebhooks) continue;
+      const type = source.info.name;
+      for (const [table, entry] of tablesOf(source)) {
+        if (entry.sync === 'webhook') {
+          context.report(
+            'webhook-unsupported',
+            `Table "${table}": ${type} sources have no webhooks, so "sync: webhook" is not possible; use ${source.info.syncTypes.join(', ')}.`,
+            ['sources', source.name, 'tables', table, 'sync'],
+          );
+        }
+      }
+      if ('webhook' in source.value) {
+        context.report('webhook-unsupported', `${type} sources have no webhooks: remove the webhook block.`, ['sources', source.name, 'webhook'], 'key');
+      }
+    }
+  },
+};
+
+/** CDC and xmin exist only for Postgres in PostHog's code. */
+export const cdcSupport: Rule = {
+  id: 'cdc-support',
+  codes: ['cdc-unsupported'],
+  check(context) {
+    for (const source of context.sources) {
+      if (!source.info || source.info.supportsCdc) continue;
+      const type = source.info.name;
+      for (const [table, entry] of tablesOf(source)) {
+        if (entry.sync === 'cdc' || entry.sync === 'xmin') {
+          context.report(
+            'cdc-unsupported',
+            `Table "${table}": "sync: ${String(entry.sync)}" is only available for Postgres sources; ${type} offers ${source.info.syncTypes.join(', ')}.`,
+            ['sources', source.name, 'tables', table, 'sync'],
+          );
+        }
+      }
+      if ('cdc' in source.value) {
+        context.report('cdc-unsupported', `Change data capture is only available for Postgres sources: remove the cdc block.`, ['sources', source.name, 'cdc'], 'key');
+      }
+    }
+  },
+};
+
+/** Self-managed CDC reads an existing publication (API.md §8); PostHog cannot guess its name. */
+export const selfManagedCdc: Rule = {
+  id: 'self-managed-cdc',
+  codes: ['missing-property'],
+  check(context) {
+    for (const source of context.sources) {
+      const cdc = source.value.cdc;
+      if (!source.info?.supportsCdc || typeof cdc !== 'object' || cdc === null) continue;
+      const settings = cdc as Record<string, unknown>;
+      if (settings.management !== 'self_managed') continue;
+      for (const key of ['publication_name', 'slot_name']) {
+        if (typeof settings[key] !== 'string') {
+          context.report('missing-property', `Self-managed CDC needs cdc.${key}: the one you created for PostHog.`, ['sources', source.name, 'cdc'], 'key');
+        }
+      }
+    }
+  },
+};

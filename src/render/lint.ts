@@ -1,0 +1,116 @@
+import { CODES } from '../diagnostics/codes.js';
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import { lintReport } from '../lint/lint.js';
+import { annotation } from './github.js';
+import type { Renderer } from './options.js';
+import { plural, style } from './style.js';
+
+/** What a lint run hands to its renderer: each file with its text (for code frames) and diagnostics. */
+export interface LintRun {
+  files: { file: string; text: string; diagnostics: Diagnostic[] }[];
+  version: string;
+}
+
+export const LINT_FORMATS = ['text', 'json', 'github', 'sarif'] as const;
+export type LintFormat = (typeof LINT_FORMATS)[number];
+
+const allDiagnostics = (run: LintRun): Diagnostic[] => run.files.flatMap((f) => f.diagnostics);
+
+const renderText: Renderer<LintRun> = (run, options) => {
+  const s = style(options.color);
+  const out: string[] = [];
+  for (const { file, text, diagnostics } of run.files) {
+    const lines = text.split(/\r?\n/);
+    for (const d of diagnostics) {
+      out.push(`${s.bold(`${file}:${d.line}:${d.column}`)} ${s.severity(d.severity, d.severity)} ${s.dim(d.code)} ${d.message}`);
+      out.push(...codeFrame(lines, d, s), '');
+    }
+  }
+  const all = allDiagnostics(run);
+  const errors = all.filter((d) => d.severity === 'error').length;
+  const warnings = all.filter((d) => d.severity === 'warning').length;
+  const files = plural(run.files.length, 'file');
+  if (errors === 0 && warnings === 0) out.push(s.green(`✔ ${files} checked: no problems.`));
+  else out.push((errors > 0 ? s.red : s.yellow)(`${errors > 0 ? '✖' : '⚠'} ${plural(errors, 'error')}, ${plural(warnings, 'warning')} in ${files}.`));
+  return out.join('\n') + '\n';
+};
+
+/** Two lines of context around the diagnostic, with a caret line under its span. */
+function codeFrame(lines: readonly string[], d: Diagnostic, s: ReturnType<typeof style>): string[] {
+  const first = Math.max(1, d.line - 1);
+  const last = Math.min(lines.length, d.line + 1);
+  const width = String(last).length;
+  const frame: string[] = [];
+  for (let n = first; n <= last; n++) {
+    const content = (lines[n - 1] ?? '').replace(/\t/g, ' ');
+    const gutter = `${n === d.line ? '>' : ' '} ${String(n).padStart(width)} | `;
+    frame.push(s.dim(gutter) + content);
+    if (n === d.line) {
+      const endColumn = d.end_line === d.line ? d.end_column : content.length + 1;
+      const length = Math.max(1, endColumn - d.column);
+      frame.push(s.dim(`  ${' '.repeat(width)} | `) + ' '.repeat(Math.max(0, d.column - 1)) + s.severity(d.severity, '^'.repeat(length)));
+    }
+  }
+  return frame;
+}
+
+const renderJson: Renderer<LintRun> = (run) => JSON.stringify(lintReport(allDiagnostics(run)), null, 2) + '\n';
+
+const renderGithub: Renderer<LintRun> = (run, options) => {
+  const annotations = allDiagnostics(run).map((d) => annotation({ ...d, title: `dwctl ${d.code}` }));
+  return [...annotations, ''].join('\n') + renderText(run, { ...options, color: false });
+};
+
+/** SARIF 2.1.0, for GitHub code scanning and other SARIF consumers. */
+const renderSarif: Renderer<LintRun> = (run) => {
+  const diagnostics = allDiagnostics(run);
+  const ruleIds = [...new Set(diagnostics.map((d) => d.code))].sort();
+  const sarif = {
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    version: '2.1.0',
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: 'dwctl',
+            version: run.version,
+            informationUri: 'https://github.com/dwctl/dwctl',
+            rules: ruleIds.map((id) => ({
+              id,
+              shortDescription: { text: CODES[id].title },
+              helpUri: `https://github.com/dwctl/dwctl/blob/main/docs/diagnostics.md#${id}`,
+              defaultConfiguration: { level: sarifLevel(CODES[id].severity) },
+            })),
+          },
+        },
+        results: diagnostics.map((d) => ({
+          ruleId: d.code,
+          ruleIndex: ruleIds.indexOf(d.code),
+          level: sarifLevel(d.severity),
+          message: { text: d.message },
+          locations: [
+            {
+              physicalLocation: {
+                artifactLocation: { uri: d.file.split('\\').join('/') },
+                region: { startLine: d.line, startColumn: d.column, endLine: d.end_line, endColumn: d.end_column },
+              },
+              logicalLocations: d.path ? [{ fullyQualifiedName: d.path, kind: 'member' }] : [],
+            },
+          ],
+        })),
+      },
+    ],
+  };
+  return JSON.stringify(sarif, null, 2) + '\n';
+};
+
+function sarifLevel(severity: Diagnostic['severity']): 'error' | 'warning' | 'note' {
+  return severity === 'info' ? 'note' : severity;
+}
+
+export const lintRenderers = {
+  text: renderText,
+  json: renderJson,
+  github: renderGithub,
+  sarif: renderSarif,
+} satisfies Record<LintFormat, Renderer<LintRun>>;
