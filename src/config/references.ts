@@ -81,7 +81,9 @@ export function singleReference(text: string): Reference | undefined {
 
 /** `SHOP_DB` + `password` → `SHOP_DB_PASSWORD`: the reference name dwctl suggests for a secret. */
 export function suggestedVariable(...parts: string[]): string {
-  return parts
+  // hubspot + hubspot_integration_id → HUBSPOT_INTEGRATION_ID, not HUBSPOT_HUBSPOT_INTEGRATION_ID.
+  const deduplicated = parts.filter((part, i) => i === parts.length - 1 || !parts[i + 1]!.toLowerCase().startsWith(part.toLowerCase()));
+  return deduplicated
     .join('_')
     .replace(/[^A-Za-z0-9]+/g, '_')
     .replace(/^_+|_+$/g, '')

@@ -49,7 +49,9 @@ function fieldValue(field: WizardField, sourceName: string): unknown {
       const value = chosen?.value ?? '';
       const nested = field.options.some((o) => (o.fields ?? []).length > 0);
       if (!nested) return field.multiple ? [value] : value;
-      return { selection: value, ...fieldsSkeleton(chosen?.fields ?? [], sourceName) };
+      // The chosen option's fields are what that choice consists of (Stripe's api_key option is just
+      // the key, which the wizard marks optional only because the other option does not need it).
+      return { selection: value, ...Object.fromEntries((chosen?.fields ?? []).map((f) => [f.name, fieldValue(f, sourceName)])) };
     }
     case 'oauth':
       return reference;
@@ -124,7 +126,7 @@ export function formatTypeList(types: readonly SourceTypeInfo[]): string {
     lines.push(`${category}:`);
     const entries = byCategory.get(category)!.sort((a, b) => Number(b.featured) - Number(a.featured) || a.name.localeCompare(b.name));
     for (const t of entries) {
-      const notes = [t.featured ? 'featured' : '', t.oauthFields.length > 0 ? 'OAuth: authorise in PostHog first' : '', t.unreleased ? 'unreleased' : '', t.supportsWebhooks ? 'webhooks' : '', t.supportsCdc ? 'CDC' : '']
+      const notes = [t.featured ? 'featured' : '', t.oauthOnly ? 'OAuth: authorise in PostHog first' : t.oauthFields.length > 0 ? 'API key or OAuth' : '', t.unreleased ? 'unreleased' : '', t.supportsWebhooks ? 'webhooks' : '', t.supportsCdc ? 'CDC' : '']
         .filter(Boolean)
         .join(', ');
       lines.push(`  ${t.name.padEnd(14)} ${t.label !== t.name ? t.label : ''}${notes ? `${t.label !== t.name ? ' ' : ''}(${notes})` : ''}`.trimEnd());

@@ -22,8 +22,10 @@ export interface SourceTypeInfo {
   unreleased: boolean;
   /** Config paths (relative to `config`) whose values PostHog treats as secret. */
   secretPaths: string[][];
-  /** The type authenticates with an OAuth integration set up in PostHog's UI. */
+  /** Config paths (dotted) of OAuth integration fields; inside a select option they are one choice among others. */
   oauthFields: string[];
+  /** OAuth is the only way to authenticate (a top-level oauth field, as Hubspot has). */
+  oauthOnly: boolean;
   webhookFields: WizardField[];
   supportsWebhooks: boolean;
   supportsCdc: boolean;
@@ -55,6 +57,7 @@ export function buildCatalog(wizard: WizardResponse): SourceCatalog {
       unreleased: config.unreleasedSource === true,
       secretPaths,
       oauthFields,
+      oauthOnly: oauthFields.some((f) => !f.includes('.')),
       webhookFields,
       supportsWebhooks,
       supportsCdc,

@@ -70,7 +70,7 @@ export class InitCommand extends DwctlCommand {
       throw new UsageProblem(`${this.file}: cannot add the source: ${(error as Error).message}`);
     }
     await writeTextFileAtomic(this.context.cwd, this.file, updated);
-    const notes = info.oauthFields.length > 0 ? ` ${info.label} uses OAuth: authorise it in PostHog first and set the integration id.` : '';
+    const notes = info.oauthOnly ? ` ${info.label} uses OAuth: authorise it in PostHog first and set the integration id.` : '';
     this.context.stderr.write(`Added source "${name}" (${info.name}, prefix "${prefix}") to ${this.file}.${notes}\n`);
     return ExitCode.Ok;
   }
