@@ -3,6 +3,12 @@ import { VERSION } from '../version.js';
 import { InitCommand } from './commands/init.js';
 import { LintCommand } from './commands/lint.js';
 import { SchemaCommand } from './commands/schema.js';
+import { PlanCommand } from './commands/plan.js';
+import { ShowCommand } from './commands/show.js';
+import { DiscoverCommand } from './commands/discover.js';
+import { ApplyCommand } from './commands/apply.js';
+import { StatusCommand } from './commands/status.js';
+import { ImportCommand } from './commands/import.js';
 import type { DwctlContext } from './context.js';
 import { ExitCode } from './exit-codes.js';
 
@@ -13,6 +19,12 @@ export function createCli(): Cli<DwctlContext> {
   cli.register(LintCommand);
   cli.register(SchemaCommand);
   cli.register(InitCommand);
+  cli.register(PlanCommand);
+  cli.register(ShowCommand);
+  cli.register(DiscoverCommand);
+  cli.register(ApplyCommand);
+  cli.register(StatusCommand);
+  cli.register(ImportCommand);
   return cli;
 }
 

@@ -1,0 +1,332 @@
+import type { DesiredSource } from '../config/desired.js';
+import type { PostHogReader } from '../plan/observe.js';
+import type { RemoteSourceInfo, WebhookInfoState } from '../plan/observed.js';
+import type { Change, Plan } from '../plan/types.js';
+import type { SecretMasker } from '../secrets.js';
+import type { SourceTypeInfo } from '../wizard/catalog.js';
+
+/** The PostHog calls apply makes, beyond plan's reads. The client satisfies this; tests may fake it. */
+export interface PostHogWriter extends PostHogReader {
+  createSource(body: Record<string, unknown>): Promise<{ id: string }>;
+  findSource(sourceType: string, prefix: string | null): Promise<RemoteSourceInfo | null>;
+  updateSource(id: string, patch: Record<string, unknown>): Promise<unknown>;
+  deleteSource(id: string): Promise<void>;
+  refreshSchemas(id: string): Promise<unknown>;
+  bulkUpdateSchemas(sourceId: string, updates: Record<string, unknown>[]): Promise<unknown>;
+  updateSchema(id: string, patch: Record<string, unknown>): Promise<unknown>;
+  createWebhook(id: string, inputs?: Record<string, unknown>): Promise<{ success: boolean; webhook_url?: string | null; error?: string | null; pending_inputs?: string[] | null }>;
+  updateWebhookInputs(id: string, inputs: Record<string, unknown>): Promise<unknown>;
+}
+
+export type ResultStatus = 'applied' | 'failed' | 'skipped';
+
+export interface ChangeResult {
+  address: string;
+  action: Change['action'];
+  status: ResultStatus;
+  remote_id: string | null;
+  error: string | null;
+  /** Something the user must know or do (e.g. the webhook URL to register by hand). */
+  note?: string;
+}
+
+export interface ApplyResult {
+  format_version: 1;
+  ok: boolean;
+  results: ChangeResult[];
+}
+
+/** What apply needs of each declared source beyond the plan: its resolved config (secrets included, never printed). */
+export interface SourceInputs {
+  source: DesiredSource;
+  info: SourceTypeInfo | undefined;
+  config: Record<string, unknown>;
+  webhook: Record<string, unknown> | undefined;
+}
+
+export interface ApplyHooks {
+  onStart?(change: Change): void;
+  onDone?(result: ChangeResult): void;
+}
+
+/** A step that is not safe to retry: the connection dropped after the request was sent (client error code). */
+function isAmbiguous(error: unknown): boolean {
+  return (error as { code?: string } | null)?.code === 'ambiguous-request';
+}
+
+function isNotFound(error: unknown): boolean {
+  return (error as { status?: number } | null)?.status === 404;
+}
+
+/**
+ * Execute a plan: per source, in dependency order (source, then tables, then webhook); independent sources
+ * concurrently. A failure stops that source's remaining changes (skipped); the others go on. Nothing here
+ * re-plans: the plan says what to do, and every step that could duplicate something checks PostHog first.
+ */
+export async function applyPlan(plan: Plan, client: PostHogWriter, inputs: ReadonlyMap<string, SourceInputs>, masker: SecretMasker, hooks: ApplyHooks = {}): Promise<ApplyResult> {
+  const groups = new Map<string, Change[]>();
+  for (const change of plan.changes) {
+    if (change.action === 'no-op') continue;
+    groups.set(change.source, [...(groups.get(change.source) ?? []), change]);
+  }
+  const perSource = await Promise.all([...groups].map(([name, changes]) => applySource(changes, client, inputs.get(name), masker, hooks)));
+  const results = perSource.flat();
+  return { format_version: 1, ok: results.every((r) => r.status !== 'failed'), results };
+}
+
+async function applySource(changes: Change[], client: PostHogWriter, inputs: SourceInputs | undefined, masker: SecretMasker, hooks: ApplyHooks): Promise<ChangeResult[]> {
+  const results: ChangeResult[] = [];
+  const record = (change: Change, status: ResultStatus, remoteId: string | null, error: unknown, note?: string): void => {
+    const result: ChangeResult = {
+      address: change.address,
+      action: change.action,
+      status,
+      remote_id: remoteId,
+      error: error === null || error === undefined ? null : masker.mask(error instanceof Error ? error.message : String(error)),
+      ...(note ? { note: masker.mask(note) } : {}),
+    };
+    results.push(result);
+    hooks.onDone?.(result);
+  };
+  const skipRest = (rest: Change[], why: string): void => {
+    for (const change of rest) record(change, 'skipped', change.remote_id, null, why);
+  };
+
+  const sourceChange = changes.find((c) => c.kind === 'source');
+  const tableChanges = changes.filter((c) => c.kind === 'table');
+  const webhookChange = changes.find((c) => c.kind === 'webhook');
+  let sourceId = sourceChange?.remote_id ?? tableChanges.find((c) => c.remote_id)?.remote_id ?? null;
+
+  if (sourceChange?.action === 'delete') {
+    hooks.onStart?.(sourceChange);
+    try {
+      await client.deleteSource(sourceChange.remote_id!);
+      record(sourceChange, 'applied', sourceChange.remote_id, null);
+    } catch (error) {
+      if (isNotFound(error)) record(sourceChange, 'applied', sourceChange.remote_id, null, 'already gone');
+      else record(sourceChange, 'failed', sourceChange.remote_id, error);
+    }
+    return results;
+  }
+  if (!inputs) {
+    // Assertion: every change of a declared source comes with that source's inputs.
+    for (const change of changes) record(change, 'failed', change.remote_id, new Error(`Assertion failed: no inputs for source ${change.source}`));
+    return results;
+  }
+
+  if (sourceChange) {
+    hooks.onStart?.(sourceChange);
+    try {
+      if (sourceChange.action === 'create') {
+        sourceId = await createSource(client, sourceChange, tableChanges, inputs);
+        // PostHog's create ignores sync frequency and time of day (API.md §2.3): set them now.
+        await setSchedules(client, sourceId, tableChanges);
+      } else if (sourceChange.action === 'update') {
+        // job_inputs merge over what PostHog holds; secrets are re-sent because a host change requires them.
+        const patch: Record<string, unknown> = {};
+        if (sourceChange.after && 'description' in sourceChange.after) patch.description = sourceChange.after.description;
+        if (sourceChange.after && 'config' in sourceChange.after) patch.job_inputs = inputs.config;
+        await client.updateSource(sourceId!, patch);
+      }
+      record(sourceChange, 'applied', sourceId, null);
+    } catch (error) {
+      record(sourceChange, 'failed', sourceId, error);
+      skipRest([...tableChanges, ...(webhookChange ? [webhookChange] : [])], `${sourceChange.address} failed`);
+      return results;
+    }
+  }
+
+  if (sourceChange?.action === 'create') {
+    // The tables were created with the source, in the same request.
+    for (const change of tableChanges) {
+      hooks.onStart?.(change);
+      record(change, 'applied', null, null);
+    }
+  } else if (tableChanges.length > 0) {
+    for (const change of tableChanges) hooks.onStart?.(change);
+    const outcome = await updateTables(client, sourceId!, tableChanges);
+    for (const change of tableChanges) {
+      const failure = outcome.failed.get(change.address);
+      record(change, failure === undefined ? 'applied' : 'failed', outcome.ids.get(change.address) ?? change.remote_id, failure ?? null);
+    }
+    if (outcome.failed.size > 0) {
+      if (webhookChange) skipRest([webhookChange], 'table changes of this source failed');
+      return results;
+    }
+  }
+
+  if (webhookChange) {
+    hooks.onStart?.(webhookChange);
+    try {
+      const note = await ensureWebhook(client, sourceId!, inputs);
+      record(webhookChange, 'applied', sourceId, null, note);
+    } catch (error) {
+      record(webhookChange, 'failed', sourceId, error);
+    }
+  }
+  return results;
+}
+
+/**
+ * Create the source with every discovered table (declared ones on, the rest off). create is never blindly
+ * retried: after an ambiguous failure the source is looked up by type and prefix first, and only when it
+ * is not there is the create sent again.
+ */
+async function createSource(client: PostHogWriter, change: Change, tables: Change[], inputs: SourceInputs): Promise<string> {
+  const after = change.after ?? {};
+  const declared = tables.filter((t) => t.action === 'create' && t.after).map((t) => ({ name: tableName(t), ...createSchema(t.after!) }));
+  const off = ((after.tables_off as string[] | undefined) ?? []).map((name) => ({ name, should_sync: false }));
+  const cdc = after.cdc as Record<string, unknown> | undefined;
+  const body = {
+    source_type: inputs.source.type,
+    prefix: inputs.source.prefix === '' ? null : inputs.source.prefix,
+    description: inputs.source.description,
+    payload: {
+      ...inputs.config,
+      schemas: [...declared, ...off],
+      ...(cdc
+        ? {
+            cdc_enabled: true,
+            cdc_management_mode: cdc.management,
+            ...(cdc.slot_name ? { cdc_slot_name: cdc.slot_name } : {}),
+            ...(cdc.publication_name ? { cdc_publication_name: cdc.publication_name } : {}),
+            ...(cdc.auto_drop_slot !== undefined ? { cdc_auto_drop_slot: cdc.auto_drop_slot } : {}),
+          }
+        : {}),
+    },
+  };
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return (await client.createSource(body)).id;
+    } catch (error) {
+      if (!isAmbiguous(error) || attempt >= 3) throw error;
+      const existing = await client.findSource(inputs.source.type, body.prefix);
+      if (existing) return existing.id;
+    }
+  }
+}
+
+function tableName(change: Change): string {
+  return change.address.slice(`source.${change.source}.table.`.length);
+}
+
+function createSchema(after: Record<string, unknown>): Record<string, unknown> {
+  return {
+    should_sync: true,
+    sync_type: after.sync_type,
+    ...(after.incremental_field ? { incremental_field: after.incremental_field, incremental_field_type: after.incremental_field_type } : {}),
+    ...(after.primary_key_columns ? { primary_key_columns: after.primary_key_columns } : {}),
+    sync_time_of_day: after.sync_time_of_day ?? null,
+  };
+}
+
+async function setSchedules(client: PostHogWriter, sourceId: string, tables: Change[]): Promise<void> {
+  const wanted = tables.filter((t) => t.action === 'create' && t.after);
+  if (wanted.length === 0) return;
+  const remote = await client.getSource(sourceId);
+  const ids = new Map(remote.schemas.map((s) => [s.name, s]));
+  const updates = wanted.flatMap((t) => {
+    const schema = ids.get(tableName(t));
+    if (!schema) return [];
+    const frequency = t.after!.sync_frequency;
+    const time = t.after!.sync_time_of_day ?? null;
+    if (schema.sync_frequency === frequency && (schema.sync_time_of_day ?? null) === time) return [];
+    return [{ id: schema.id, sync_frequency: frequency, sync_time_of_day: time }];
+  });
+  if (updates.length > 0) await client.bulkUpdateSchemas(sourceId, updates);
+}
+
+/**
+ * Table changes of an existing source in one bulk call. Tables PostHog has no schema row for yet are
+ * discovered first (refresh_schemas). After a failed bulk call PostHog is read again, so each change is
+ * reported as it really ended (PostHog saves the rest of a batch when some schemas fail).
+ */
+async function updateTables(client: PostHogWriter, sourceId: string, changes: Change[]): Promise<{ failed: Map<string, string>; ids: Map<string, string> }> {
+  const failed = new Map<string, string>();
+  const ids = new Map<string, string>();
+  try {
+    let remote: RemoteSourceInfo | undefined;
+    if (changes.some((c) => c.remote_id === null)) {
+      await client.refreshSchemas(sourceId);
+      remote = await client.getSource(sourceId);
+    }
+    const byName = new Map<string, string>((remote?.schemas ?? []).map((s) => [s.name, s.id]));
+    const updates: Record<string, unknown>[] = [];
+    for (const change of changes) {
+      const id = change.remote_id ?? byName.get(tableName(change));
+      if (!id) {
+        failed.set(change.address, `PostHog did not discover "${tableName(change)}" when refreshing the source's schemas`);
+        continue;
+      }
+      ids.set(change.address, id);
+      updates.push({ id, ...(change.action === 'create' ? { ...createSchema(change.after!), sync_frequency: change.after!.sync_frequency } : change.after) });
+    }
+    if (updates.length > 0) await client.bulkUpdateSchemas(sourceId, updates);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const after = await client.getSource(sourceId).catch(() => undefined);
+    for (const change of changes) {
+      if (failed.has(change.address)) continue;
+      const schema = after?.schemas.find((s) => s.name === tableName(change));
+      const landed = schema && change.after && Object.entries(change.after).every(([k, v]) => JSON.stringify((schema as unknown as Record<string, unknown>)[k] ?? null) === JSON.stringify(v ?? null));
+      if (!landed) failed.set(change.address, message);
+    }
+  }
+  return { failed, ids };
+}
+
+/**
+ * Register the source's webhook, or finish registering it, then verify. create_webhook is only called when
+ * webhook_info says no webhook exists (each successful call registers another endpoint with the source).
+ */
+async function ensureWebhook(client: PostHogWriter, sourceId: string, inputs: SourceInputs): Promise<string | undefined> {
+  let info = await client.webhookInfo(sourceId);
+  let note: string | undefined;
+  const signingSecret = inputs.webhook?.signing_secret;
+  if (!info.exists) {
+    let created: Awaited<ReturnType<PostHogWriter['createWebhook']>> | undefined;
+    try {
+      created = await client.createWebhook(sourceId);
+    } catch (error) {
+      if (!isAmbiguous(error)) throw error;
+      info = await client.webhookInfo(sourceId);
+      if (!info.exists) created = await client.createWebhook(sourceId);
+    }
+    if (created && !created.success) {
+      const url = created.webhook_url ?? '(see the source in PostHog)';
+      if (typeof signingSecret !== 'string' || signingSecret === '') {
+        throw new Error(
+          `PostHog could not register the webhook: ${created.error ?? 'unknown reason'} Register ${url} in the source's dashboard by hand, put its signing secret in webhook.signing_secret (as a reference), and run apply again.`,
+        );
+      }
+      await client.updateWebhookInputs(sourceId, { signing_secret: signingSecret });
+      note = `PostHog could not register the webhook itself (${created.error ?? 'no reason given'}); the configured signing secret is stored. Register this URL in the source's dashboard if it is not there yet: ${url}`;
+    }
+    info = await client.webhookInfo(sourceId);
+  } else if (needsInputs(info, inputs.info)) {
+    if (typeof signingSecret !== 'string' || signingSecret === '') {
+      throw new Error(`The webhook is waiting for its signing secret: set webhook.signing_secret (as a reference) and run apply again. URL: ${info.webhook_url ?? 'see PostHog'}`);
+    }
+    await client.updateWebhookInputs(sourceId, { signing_secret: signingSecret });
+    info = await client.webhookInfo(sourceId);
+  }
+  const problems = verifyWebhook(info, inputs.info);
+  if (problems.length > 0) throw new Error(`The webhook is not healthy after apply: ${problems.join('; ')}.${info.webhook_url ? ` URL: ${info.webhook_url}` : ''}`);
+  return note;
+}
+
+function needsInputs(info: WebhookInfoState, type: SourceTypeInfo | undefined): boolean {
+  return (type?.webhookFields ?? []).some((f) => 'required' in f && f.required && !(info.inputs && f.name in info.inputs)) || info.hog_function?.enabled === false;
+}
+
+/** A healthy webhook: exists, enabled, every event subscribed, no input pending (setup-flow.md step 6). */
+export function verifyWebhook(info: WebhookInfoState, type: SourceTypeInfo | undefined): string[] {
+  const problems: string[] = [];
+  if (!info.exists) problems.push('no webhook exists');
+  if (info.hog_function?.enabled === false) problems.push('the webhook function is disabled');
+  if ((info.missing_events ?? []).length > 0) problems.push(`${info.missing_events!.length} events are not subscribed`);
+  const pending = (type?.webhookFields ?? []).filter((f) => 'required' in f && f.required && !(info.inputs && f.name in info.inputs)).map((f) => f.name);
+  if (pending.length > 0) problems.push(`inputs pending: ${pending.join(', ')}`);
+  if (info.external_status?.error) problems.push(info.external_status.error);
+  return problems;
+}

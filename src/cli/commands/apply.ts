@@ -1,0 +1,178 @@
+import { Command, Option } from 'clipanion';
+import * as t from 'typanion';
+import { createInterface } from 'node:readline';
+import { applyPlan, type ApplyResult, type PostHogWriter, type SourceInputs } from '../../apply/apply.js';
+import { parseDuration, waitForSyncs, type WatchedTable } from '../../apply/wait.js';
+import { hasErrors } from '../../diagnostics/diagnostic.js';
+import { StalePlanError, UsageProblem } from '../../errors.js';
+import { currentFingerprint, referenceReader, resolveSource } from '../../plan/observe.js';
+import type { Plan } from '../../plan/types.js';
+import { APPLY_FORMATS, applyRenderers, progressLine } from '../../render/apply.js';
+import { planRenderers } from '../../render/plan.js';
+import { bundledCatalog } from '../../wizard/bundled.js';
+import { DwctlCommand } from '../base-command.js';
+import { connect } from '../connect.js';
+import { ExitCode } from '../exit-codes.js';
+import { readPlanFile } from '../plan-file.js';
+import { fileConnection, loadFile, makePlan, type LoadedFile } from '../workflow.js';
+
+export class ApplyCommand extends DwctlCommand {
+  static override paths = [['apply']];
+  static override usage = Command.Usage({
+    description: 'make PostHog match the file',
+    details: `
+      Executes a saved plan (refused when the file or PostHog's state changed since: "stale plan", exit 1),
+      or plans afresh and executes that. Shows the plan and asks for confirmation on a terminal; --yes skips
+      the question, and without a terminal apply refuses to run without --yes (exit 3).
+
+      Safe to re-run: it never creates a source or webhook twice, and after a failure the next run continues
+      from PostHog's real state. Exit 0 when every change applied, 1 when one failed (the others are
+      finished or skipped as planned, and listed), 3 when it could not run.
+    `,
+    examples: [
+      ['Apply a reviewed plan', '$0 apply plan.json --yes'],
+      ['Plan, apply and follow the first syncs', '$0 apply --yes --wait'],
+    ],
+  });
+
+  planFile = Option.String({ name: 'PLANFILE', required: false });
+  file = Option.String('-f,--file', { description: 'The warehouse file (default: the plan\'s, else ./warehouse.yaml)' });
+  yes = Option.Boolean('--yes', false, { description: 'Apply without asking' });
+  wait = Option.Boolean('--wait', false, { description: 'Follow the first syncs until each table is Completed or Failed' });
+  timeout = Option.String('--timeout', '30m', { description: 'How long --wait waits (e.g. 90s, 10m, 2h; default 30m)' });
+  sources = Option.Array('--source', { description: 'Apply only this source (repeatable; fresh plans only)' });
+  format = Option.String('--format', 'text', { validator: t.isEnum(APPLY_FORMATS), description: 'Output format: text, json' });
+  host = Option.String('--host', { description: 'PostHog host (overrides POSTHOG_HOST and the file)' });
+  project = Option.String('--project', { description: 'PostHog project id (overrides POSTHOG_PROJECT_ID and the file)' });
+
+  protected override wantsJson(): boolean {
+    return this.format === 'json';
+  }
+
+  protected async run(): Promise<ExitCode> {
+    const timeoutMs = parseDuration(this.timeout);
+    if (timeoutMs === undefined) throw new UsageProblem(`--timeout "${this.timeout}": expected a duration such as 90s, 10m or 2h`);
+    const { plan, loaded, client } = this.planFile ? await this.savedPlan() : await this.freshPlan();
+    const planText = this.masker.mask(planRenderers.text(plan, { color: this.useColor(this.format === 'json' ? 'stderr' : 'stdout') }));
+    const planOut = this.format === 'json' ? this.context.stderr : this.context.stdout;
+    planOut.write(planText);
+    if (hasErrors(plan.diagnostics)) {
+      this.context.stderr.write('error: the plan has errors: nothing was applied.\n');
+      if (this.format === 'json') this.writeJson({ format_version: 1, ok: false, results: [] });
+      return ExitCode.Findings;
+    }
+    if (!plan.applyable) {
+      if (this.format === 'json') this.writeJson({ format_version: 1, ok: true, results: [] });
+      return ExitCode.Ok;
+    }
+    if (!(await this.confirmed())) return ExitCode.CouldNotRun;
+
+    const inputs = this.sourceInputs(loaded, plan);
+    const color = this.useColor('stderr');
+    const result = await applyPlan(plan, client, inputs, this.masker, {
+      onStart: (change) => {
+        if (this.context.isTTY) this.context.stderr.write(style(color, `… ${change.action} ${change.address}\n`));
+      },
+      onDone: (r) => this.context.stderr.write(`${progressLine(r, color)}\n`),
+    });
+    let ok = result.ok;
+    let waitLines: string[] = [];
+    if (this.wait && result.ok) {
+      const waited = await this.followSyncs(plan, result, client, timeoutMs);
+      ok = waited.ok;
+      waitLines = waited.lines;
+    }
+    const report = { plan, result: { ...result, ok } };
+    if (this.format === 'json') this.writeJson(report.result);
+    else this.context.stdout.write(this.masker.mask(applyRenderers.text(report, { color: this.useColor() }) + waitLines.map((l) => `${l}\n`).join('')));
+    return ok ? ExitCode.Ok : ExitCode.Findings;
+  }
+
+  private writeJson(result: ApplyResult): void {
+    this.context.stdout.write(this.masker.mask(JSON.stringify(result, null, 2) + '\n'));
+  }
+
+  private async freshPlan(): Promise<{ plan: Plan; loaded: LoadedFile; client: PostHogWriter }> {
+    const loaded = await loadFile(this, this.file ?? 'warehouse.yaml');
+    const { plan, client } = await makePlan(this, loaded, { host: this.host, project: this.project, prune: false, sources: this.sources ?? null });
+    return { plan, loaded, client: client ?? connect(this, { host: this.host, project: this.project, file: fileConnection(loaded) }) };
+  }
+
+  /** A saved plan applies only to the file and the PostHog state it was computed from. */
+  private async savedPlan(): Promise<{ plan: Plan; loaded: LoadedFile; client: PostHogWriter }> {
+    if (this.sources) throw new UsageProblem('--source applies to fresh plans only: a saved plan already says which sources it covers');
+    const plan = await readPlanFile(this.context.cwd, this.planFile!);
+    const loaded = await loadFile(this, this.file ?? plan.file.path);
+    if (loaded.sha256 !== plan.file.sha256) {
+      throw Object.assign(new StalePlanError(`stale plan: ${loaded.file} changed since the plan was made`), { hint: 'Run `dwctl plan --out PLANFILE` again and review it.' });
+    }
+    if (hasErrors(plan.diagnostics)) return { plan, loaded, client: connect(this, { host: this.host, project: this.project, file: fileConnection(loaded) }) };
+    const client = connect(this, { host: this.host, project: this.project, file: fileConnection(loaded) });
+    if (client.host !== plan.remote.host || client.projectId !== plan.remote.project_id) {
+      throw new StalePlanError(`stale plan: it was made for project ${plan.remote.project_id} on ${plan.remote.host}, not project ${client.projectId} on ${client.host}`);
+    }
+    const fingerprint = await currentFingerprint(client, loaded.desired, plan.options.sources);
+    if (fingerprint !== plan.remote.fingerprint) {
+      throw Object.assign(new StalePlanError('stale plan: PostHog\'s sources changed since the plan was made'), { hint: 'Run `dwctl plan --out PLANFILE` again and review it.' });
+    }
+    return { plan, loaded, client };
+  }
+
+  private async confirmed(): Promise<boolean> {
+    if (this.yes) return true;
+    if (!this.context.isTTY) {
+      this.context.stderr.write('error: refusing to apply without --yes: there is no terminal to confirm on (this is CI?).\n');
+      if (this.format === 'json') this.context.stdout.write(JSON.stringify({ error: { code: 'confirmation-required', message: 'apply needs --yes when not on a terminal' } }, null, 2) + '\n');
+      return false;
+    }
+    const rl = createInterface({ input: this.context.stdin, output: this.context.stderr });
+    const answer = await new Promise<string>((resolve) => rl.question('Apply these changes? Only "yes" is accepted: ', resolve));
+    rl.close();
+    if (answer.trim() === 'yes') return true;
+    this.context.stderr.write('Apply cancelled: nothing was changed.\n');
+    return false;
+  }
+
+  private sourceInputs(loaded: LoadedFile, plan: Plan): Map<string, SourceInputs> {
+    const catalog = bundledCatalog();
+    const reader = referenceReader(this.context.env, loaded.file, this.context.cwd);
+    const wanted = new Set(plan.changes.filter((c) => c.action !== 'no-op').map((c) => c.source));
+    const inputs = new Map<string, SourceInputs>();
+    for (const source of loaded.desired.sources) {
+      if (!wanted.has(source.name)) continue;
+      const info = catalog.get(source.type);
+      const resolved = resolveSource(source, info, reader, this.masker);
+      if (resolved.unresolved.length > 0) {
+        throw new UsageProblem(`${resolved.unresolved.map((u) => `${u.reference.raw}: ${u.problem}`).join('; ')} (needed by source ${source.name})`);
+      }
+      inputs.set(source.name, { source, info, config: resolved.config, webhook: resolved.webhook });
+    }
+    return inputs;
+  }
+
+  private async followSyncs(plan: Plan, result: ApplyResult, client: PostHogWriter, timeoutMs: number): Promise<{ ok: boolean; lines: string[] }> {
+    const sourceIds = new Map(result.results.filter((r) => r.address.split('.').length === 2 && r.remote_id).map((r) => [r.address.split('.')[1]!, r.remote_id!]));
+    for (const change of plan.changes) if (change.kind === 'source' && change.remote_id) sourceIds.set(change.source, change.remote_id);
+    const applied = new Set(result.results.filter((r) => r.status === 'applied').map((r) => r.address));
+    const tables: WatchedTable[] = plan.changes
+      .filter((c) => c.kind === 'table' && applied.has(c.address) && c.after?.should_sync === true && sourceIds.has(c.source))
+      .map((c) => ({ sourceId: sourceIds.get(c.source)!, source: c.source, table: c.address.slice(`source.${c.source}.table.`.length), warehouseTable: c.warehouse_table ?? '' }));
+    if (tables.length === 0) return { ok: true, lines: [] };
+    this.context.stderr.write(`Waiting for the first syncs of ${tables.length} table(s)…\n`);
+    const { outcomes, timedOut } = await waitForSyncs(client, tables, {
+      timeoutMs,
+      intervalMs: 1000,
+      onChange: (o) => this.context.stderr.write(`  ${o.source}.${o.table}: ${o.status ?? 'waiting'}${o.error ? ` (${this.masker.mask(o.error)})` : ''}\n`),
+    });
+    const lines = [''];
+    for (const o of outcomes) lines.push(`  ${o.status === 'Completed' ? '✔' : o.status === 'Failed' ? '✖' : '…'} ${o.warehouseTable}: ${o.status ?? 'not started'}${o.error ? `: ${this.masker.mask(o.error)}` : ''}`);
+    if (timedOut) lines.push(`Stopped waiting after ${this.timeout}: syncs go on in PostHog; follow them with \`dwctl status\`.`);
+    const anyFailed = outcomes.some((o) => o.status === 'Failed');
+    if (anyFailed) lines.push('A first sync failed: see the error above and in PostHog.');
+    return { ok: !anyFailed, lines };
+  }
+}
+
+function style(color: boolean, text: string): string {
+  return color ? `\u001b[2m${text}\u001b[22m` : text;
+}

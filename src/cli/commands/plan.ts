@@ -1,0 +1,56 @@
+import { Command, Option } from 'clipanion';
+import * as t from 'typanion';
+import { hasErrors } from '../../diagnostics/diagnostic.js';
+import { PLAN_FORMATS, planRenderers, serialisePlan } from '../../render/plan.js';
+import { DwctlCommand } from '../base-command.js';
+import { ExitCode } from '../exit-codes.js';
+import { writeTextFileAtomic } from '../files.js';
+import { loadFile, makePlan } from '../workflow.js';
+import type { Plan } from '../../plan/types.js';
+
+export class PlanCommand extends DwctlCommand {
+  static override paths = [['plan']];
+  static override usage = Command.Usage({
+    description: 'show what apply would change, without changing anything',
+    details: `
+      Lints the file, then reads PostHog (never writes): validates each source's credentials, discovers its
+      tables, and diffs the declared tables against the discovered ones and against what exists. Reports
+      errors PostHog would refuse at apply time, cost warnings and recommendations.
+
+      Exit codes: 0 success (with --detailed-exitcode: no changes), 1 errors block the plan,
+      2 changes pending (--detailed-exitcode only), 3 could not run.
+    `,
+    examples: [
+      ['Plan and save it for apply', '$0 plan --out plan.json'],
+      ['Pull-request check', '$0 plan --format markdown --detailed-exitcode'],
+      ['Only one source', '$0 plan --source shop_db'],
+    ],
+  });
+
+  file = Option.String('-f,--file', 'warehouse.yaml', { description: 'The warehouse file (default ./warehouse.yaml)' });
+  format = Option.String('--format', 'text', { validator: t.isEnum(PLAN_FORMATS), description: 'Output format: text, json, markdown, github' });
+  out = Option.String('--out', { description: 'Also write the plan (JSON) to this file, for `dwctl apply PLANFILE`' });
+  detailedExitcode = Option.Boolean('--detailed-exitcode', false, { description: 'Exit 2 when there are changes, 0 when there are none' });
+  sources = Option.Array('--source', { description: 'Plan only this source (repeatable)' });
+  prune = Option.Boolean('--prune', false, { description: 'Plan deleting PostHog sources the file does not declare' });
+  host = Option.String('--host', { description: 'PostHog host (overrides POSTHOG_HOST and the file)' });
+  project = Option.String('--project', { description: 'PostHog project id (overrides POSTHOG_PROJECT_ID and the file)' });
+
+  protected override wantsJson(): boolean {
+    return this.format === 'json';
+  }
+
+  protected async run(): Promise<ExitCode> {
+    const loaded = await loadFile(this, this.file);
+    const { plan } = await makePlan(this, loaded, { host: this.host, project: this.project, prune: this.prune, sources: this.sources ?? null });
+    if (this.out) await writeTextFileAtomic(this.context.cwd, this.out, this.masker.mask(serialisePlan(plan)));
+    this.context.stdout.write(this.masker.mask(planRenderers[this.format](plan, { color: this.useColor() })));
+    return planExitCode(plan, this.detailedExitcode);
+  }
+}
+
+export function planExitCode(plan: Plan, detailed: boolean): ExitCode {
+  if (hasErrors(plan.diagnostics)) return ExitCode.Findings;
+  const pending = plan.summary.create + plan.summary.update + plan.summary.delete > 0;
+  return detailed && pending ? ExitCode.Changes : ExitCode.Ok;
+}

@@ -1,0 +1,103 @@
+import { Command, Option } from 'clipanion';
+import * as t from 'typanion';
+import { parseDuration } from '../../apply/wait.js';
+import { UsageProblem } from '../../errors.js';
+import { warehouseTableName } from '../../lint/rules/prefix.js';
+import { matchRemote } from '../../plan/plan.js';
+import type { RemoteSourceInfo } from '../../plan/observed.js';
+import { STATUS_FORMATS, statusRenderers, type StatusReport, type StatusSource } from '../../render/status.js';
+import { DwctlCommand } from '../base-command.js';
+import { connect } from '../connect.js';
+import { ExitCode } from '../exit-codes.js';
+import { fileConnection, loadFile } from '../workflow.js';
+import type { PostHogReader } from '../../plan/observe.js';
+import type { DesiredState } from '../../config/desired.js';
+
+export class StatusCommand extends DwctlCommand {
+  static override paths = [['status']];
+  static override usage = Command.Usage({
+    description: 'show each table\'s sync status',
+    details: `
+      For the declared sources (or every source in the project with --all): each table's sync setting,
+      frequency, status, last sync, rows and latest error. --watch refreshes until interrupted (or --count
+      refreshes). Read-only.
+    `,
+    examples: [
+      ['Status of the declared sources', '$0 status'],
+      ['Everything in the project, as JSON', '$0 status --all --format json'],
+      ['Refresh every 10 seconds', '$0 status --watch --interval 10s'],
+    ],
+  });
+
+  file = Option.String('-f,--file', 'warehouse.yaml', { description: 'The warehouse file (default ./warehouse.yaml)' });
+  all = Option.Boolean('--all', false, { description: 'Every source in the project, declared or not' });
+  watch = Option.Boolean('--watch', false, { description: 'Refresh until interrupted' });
+  interval = Option.String('--interval', '5s', { description: 'Time between refreshes with --watch (default 5s)' });
+  count = Option.String('--count', { validator: t.isNumber(), description: 'With --watch, stop after this many refreshes' });
+  format = Option.String('--format', 'text', { validator: t.isEnum(STATUS_FORMATS), description: 'Output format: text, json' });
+  host = Option.String('--host', { description: 'PostHog host (overrides POSTHOG_HOST and the file)' });
+  project = Option.String('--project', { description: 'PostHog project id (overrides POSTHOG_PROJECT_ID and the file)' });
+
+  protected override wantsJson(): boolean {
+    return this.format === 'json';
+  }
+
+  protected async run(): Promise<ExitCode> {
+    const intervalMs = parseDuration(this.interval);
+    if (intervalMs === undefined) throw new UsageProblem(`--interval "${this.interval}": expected a duration such as 5s or 1m`);
+    const loaded = await loadFile(this, this.file);
+    const client = connect(this, { host: this.host, project: this.project, file: fileConnection(loaded) });
+    const rounds = this.watch ? (this.count ?? Infinity) : 1;
+    for (let round = 1; round <= rounds; round++) {
+      const report = await readStatus(client, loaded.desired, this.all);
+      if (this.watch && this.context.isTTY && this.format === 'text') this.context.stdout.write('\u001b[2J\u001b[H');
+      this.context.stdout.write(this.masker.mask(statusRenderers[this.format](report, { color: this.useColor() })));
+      if (round < rounds) await new Promise((r) => setTimeout(r, intervalMs));
+    }
+    return ExitCode.Ok;
+  }
+}
+
+/** One list, then one retrieve per shown source. */
+export async function readStatus(client: Pick<PostHogReader, 'listSources' | 'getSource'>, desired: DesiredState, all: boolean): Promise<StatusReport> {
+  const listed = await client.listSources();
+  const shown: { name: string; declared: boolean; type: string; prefix: string | null; remote?: RemoteSourceInfo }[] = [];
+  for (const source of desired.sources) {
+    const remote = matchRemote(source, listed);
+    shown.push({ name: source.name, declared: true, type: source.type, prefix: source.prefix || null, ...(remote ? { remote } : {}) });
+  }
+  if (all) {
+    for (const remote of listed) {
+      if (shown.some((s) => s.remote?.id === remote.id)) continue;
+      shown.push({ name: `${remote.source_type.toLowerCase()}${remote.prefix ? `:${remote.prefix}` : ''}`, declared: false, type: remote.source_type, prefix: remote.prefix, remote });
+    }
+  }
+  const sources: StatusSource[] = await Promise.all(
+    shown.map(async (s) => {
+      if (!s.remote) return { name: s.name, declared: s.declared, source_type: s.type, prefix: s.prefix, remote_id: null, status: null, tables: [] };
+      const full = await client.getSource(s.remote.id);
+      return {
+        name: s.name,
+        declared: s.declared,
+        source_type: full.source_type,
+        prefix: full.prefix,
+        remote_id: full.id,
+        status: full.status ?? null,
+        tables: full.schemas
+          .map((schema) => ({
+            table: schema.name,
+            warehouse_table: warehouseTableName(full.prefix, full.source_type, schema.name),
+            should_sync: schema.should_sync,
+            sync_type: schema.sync_type,
+            sync_frequency: schema.sync_frequency ?? null,
+            status: schema.status ?? null,
+            last_synced_at: schema.last_synced_at ?? null,
+            rows: schema.table?.row_count ?? null,
+            latest_error: schema.latest_error ?? null,
+          }))
+          .sort((a, b) => Number(b.should_sync) - Number(a.should_sync) || (a.table < b.table ? -1 : 1)),
+      };
+    }),
+  );
+  return { format_version: 1, sources };
+}

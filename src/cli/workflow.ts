@@ -1,0 +1,108 @@
+import { bundledCatalog } from '../wizard/bundled.js';
+import { bundledValidator } from '../schema/bundled-validator.js';
+import { lintText } from '../lint/lint.js';
+import { toDesired, type DesiredState } from '../config/desired.js';
+import { spanAt, type ParsedFile } from '../config/parse.js';
+import { hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { sha256 } from '../plan/fingerprint.js';
+import { observe, referenceReader } from '../plan/observe.js';
+import { planChanges, type Positions } from '../plan/plan.js';
+import type { Plan } from '../plan/types.js';
+import { VERSION } from '../version.js';
+import { UsageProblem } from '../errors.js';
+import { readTextFile } from './files.js';
+import { connect } from './connect.js';
+import type { DwctlCommand } from './base-command.js';
+import type { PostHogClient } from '../posthog/index.js';
+import { isRecord } from '../lint/rule.js';
+
+/** A warehouse.yaml read and linted: the common first step of every command that talks to PostHog. */
+export interface LoadedFile {
+  file: string;
+  text: string;
+  sha256: string;
+  parsed: ParsedFile;
+  lint: Diagnostic[];
+  desired: DesiredState;
+  positions: Positions;
+}
+
+export async function loadFile(command: DwctlCommand, file: string): Promise<LoadedFile> {
+  const text = await readTextFile(command.context.cwd, file);
+  const { parsed, diagnostics } = lintText(file, text, { validate: bundledValidator(), catalog: bundledCatalog() });
+  return {
+    file,
+    text,
+    sha256: sha256(text),
+    parsed,
+    lint: diagnostics,
+    desired: toDesired(parsed),
+    positions: { file, span: (path, anchor) => spanAt(parsed, path, anchor) },
+  };
+}
+
+/** A plan that never reached PostHog because the file itself has errors: same document shape, no changes. */
+export function blockedPlan(loaded: LoadedFile, diagnostics: Diagnostic[], prune: boolean, sources: string[] | null): Plan {
+  return {
+    format_version: 1,
+    applyable: false,
+    summary: { create: 0, update: 0, delete: 0, no_op: 0 },
+    changes: [],
+    diagnostics,
+    dwctl_version: VERSION,
+    file: { path: loaded.file, sha256: loaded.sha256 },
+    remote: { host: '', project_id: '', fingerprint: '' },
+    options: { prune, sources },
+    cost: { tables: [], known_rows_per_month: 0, unestimated_tables: 0 },
+  };
+}
+
+export interface PlanRequest {
+  host?: string | undefined;
+  project?: string | undefined;
+  prune: boolean;
+  sources: string[] | null;
+}
+
+export function checkSourceNames(loaded: LoadedFile, names: string[] | null): void {
+  if (!names) return;
+  const declared = new Set(loaded.desired.sources.map((s) => s.name));
+  const unknown = names.filter((n) => !declared.has(n));
+  if (unknown.length > 0) throw new UsageProblem(`--source ${unknown.join(', ')}: no such source in ${loaded.file} (declared: ${[...declared].join(', ') || 'none'})`);
+}
+
+export function fileConnection(loaded: LoadedFile): { host?: string; project_id?: number | string } | undefined {
+  const root = isRecord(loaded.parsed.value) ? loaded.parsed.value : {};
+  return isRecord(root.posthog) ? (root.posthog as { host?: string; project_id?: number | string }) : undefined;
+}
+
+/** lint → connect → observe (read-only) → plan (pure). */
+export async function makePlan(command: DwctlCommand, loaded: LoadedFile, request: PlanRequest): Promise<{ plan: Plan; client?: PostHogClient }> {
+  checkSourceNames(loaded, request.sources);
+  if (hasErrors(loaded.lint)) return { plan: blockedPlan(loaded, loaded.lint, request.prune, request.sources) };
+  const client = connect(command, { host: request.host, project: request.project, file: fileConnection(loaded) });
+  const catalog = bundledCatalog();
+  const observation = await observe({
+    desired: loaded.desired,
+    catalog,
+    positions: loaded.positions,
+    client,
+    reader: referenceReader(command.context.env, loaded.file, command.context.cwd),
+    masker: command.masker,
+    host: client.host,
+    projectId: client.projectId,
+    sources: request.sources,
+  });
+  const plan = planChanges({
+    desired: loaded.desired,
+    observed: observation.observed,
+    catalog,
+    positions: loaded.positions,
+    observationDiagnostics: [...loaded.lint, ...observation.diagnostics],
+    fileSha256: loaded.sha256,
+    remoteFingerprint: observation.fingerprint,
+    version: VERSION,
+    options: { prune: request.prune, sources: request.sources },
+  });
+  return { plan, client };
+}

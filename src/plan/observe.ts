@@ -1,0 +1,180 @@
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { resolveConfig, type ReferenceReader, type UnresolvedReference } from '../config/resolve.js';
+import type { DesiredSource, DesiredState } from '../config/desired.js';
+import type { Positions } from './plan.js';
+import { matchRemote } from './plan.js';
+import { makeDiagnostic, toPointer, type Diagnostic } from '../diagnostics/diagnostic.js';
+import type { SecretMasker } from '../secrets.js';
+import type { SourceCatalog, SourceTypeInfo } from '../wizard/catalog.js';
+import { remoteFingerprint } from './fingerprint.js';
+import type { CdcCheck, DiscoveredTableInfo, Discovery, ObservedSource, ObservedState, RemoteSourceInfo, WebhookInfoState } from './observed.js';
+
+/** The read-only PostHog calls plan needs (the client satisfies this; tests may fake it). */
+export interface PostHogReader {
+  listSources(): Promise<RemoteSourceInfo[]>;
+  getSource(id: string): Promise<RemoteSourceInfo>;
+  databaseSchema(sourceType: string, config: Record<string, unknown>): Promise<DiscoveredTableInfo[]>;
+  webhookInfo(id: string): Promise<WebhookInfoState>;
+  checkCdcPrerequisites(body: Record<string, unknown>): Promise<{ valid: boolean; errors: string[] }>;
+}
+
+export interface ObserveInput {
+  desired: DesiredState;
+  catalog: SourceCatalog;
+  positions: Positions;
+  client: PostHogReader;
+  reader: ReferenceReader;
+  masker: SecretMasker;
+  host: string;
+  projectId: string;
+  /** Only these sources are observed (plan --source); null = all. */
+  sources: string[] | null;
+}
+
+export interface Observation {
+  observed: ObservedState;
+  diagnostics: Diagnostic[];
+  fingerprint: string;
+}
+
+/** References resolved from the process environment and from files beside the YAML file. */
+export function referenceReader(env: Record<string, string | undefined>, yamlFile: string, cwd: string): ReferenceReader {
+  const base = dirname(resolve(cwd, yamlFile));
+  return {
+    env: (name) => env[name],
+    file: (path) => {
+      try {
+        return readFileSync(resolve(base, path), 'utf8');
+      } catch {
+        return undefined;
+      }
+    },
+  };
+}
+
+/** The resolved config of one source, with its secrets registered for masking. */
+export function resolveSource(source: DesiredSource, info: SourceTypeInfo | undefined, reader: ReferenceReader, masker: SecretMasker) {
+  const config = resolveConfig(source.config, ['sources', source.name, 'config'], reader, info?.config.fields ?? [], info?.secretPaths ?? []);
+  const webhook = source.webhook
+    ? resolveConfig(source.webhook, ['sources', source.name, 'webhook'], reader, info?.webhookFields ?? [], (info?.webhookFields ?? []).filter((f) => 'secret' in f && f.secret).map((f) => [f.name]))
+    : undefined;
+  for (const secret of [...config.secrets, ...(webhook?.secrets ?? [])]) masker.add(secret);
+  return { config: config.value, webhook: webhook?.value, unresolved: [...config.unresolved, ...(webhook?.unresolved ?? [])] };
+}
+
+export function missingSecretDiagnostics(unresolved: readonly UnresolvedReference[], positions: Positions): Diagnostic[] {
+  return unresolved.map((u) =>
+    makeDiagnostic('missing-secret', `${u.reference.raw}: ${u.problem}. Set it where dwctl runs (never in the file).`, {
+      file: positions.file,
+      path: toPointer(u.path),
+      span: positions.span(u.path, 'value'),
+    }),
+  );
+}
+
+/**
+ * Read everything plan needs from PostHog — and nothing more. The number of requests grows with
+ * sources, never with tables: one list (paged), then per declared source one database_schema, and for
+ * sources that exist one retrieve, one webhook_info (webhook tables only) and one CDC check (new CDC
+ * tables only). Nothing is written.
+ */
+export async function observe(input: ObserveInput): Promise<Observation> {
+  const { desired, catalog, client, masker } = input;
+  const diagnostics: Diagnostic[] = [];
+  const remoteSources = await client.listSources();
+  const selected = desired.sources.filter((s) => input.sources === null || input.sources.includes(s.name));
+  const entries = await Promise.all(
+    selected.map(async (source): Promise<[string, ObservedSource]> => {
+      const info = catalog.get(source.type);
+      const resolved = resolveSource(source, info, input.reader, masker);
+      if (resolved.unresolved.length > 0) {
+        diagnostics.push(...missingSecretDiagnostics(resolved.unresolved, input.positions));
+        return [source.name, {}];
+      }
+      const match = matchRemote(source, remoteSources);
+      const [discovery, remote] = await Promise.all([discover(client, source.type, resolved.config, masker), match ? client.getSource(match.id) : undefined]);
+      const seen: ObservedSource = { discovery, resolvedConfig: resolved.config };
+      if (remote) seen.remote = remote;
+      if (remote && needsWebhookInfo(source)) seen.webhook = await client.webhookInfo(remote.id);
+      if (discovery.ok) {
+        const cdc = await checkNewCdc(client, source, resolved.config, remote, masker);
+        if (cdc) seen.cdc = cdc;
+      }
+      return [source.name, seen];
+    }),
+  );
+  const sources = Object.fromEntries(entries);
+  const { state, fingerprint } = fingerprintOf(remoteSources, Object.values(sources));
+  return {
+    observed: { host: input.host, projectId: input.projectId, remoteSources: state, sources },
+    diagnostics,
+    fingerprint,
+  };
+}
+
+function fingerprintOf(listed: RemoteSourceInfo[], seen: readonly Pick<ObservedSource, 'remote' | 'webhook'>[]): { state: RemoteSourceInfo[]; fingerprint: string } {
+  const retrieved = new Map(seen.flatMap((s) => (s.remote ? [[s.remote.id, s.remote] as const] : [])));
+  const webhooks = Object.fromEntries(seen.flatMap((s) => (s.remote && s.webhook ? [[s.remote.id, s.webhook] as const] : [])));
+  const state = listed.map((r) => retrieved.get(r.id) ?? r);
+  return { state, fingerprint: remoteFingerprint(state, webhooks) };
+}
+
+/**
+ * Re-read exactly the PostHog state a plan's fingerprint covers (no discovery, no CDC check), for
+ * `apply PLANFILE`'s staleness check. Must read what observe reads: list, retrieve of matched sources,
+ * webhook_info where webhook tables are declared.
+ */
+export async function currentFingerprint(client: PostHogReader, desired: DesiredState, sources: string[] | null): Promise<string> {
+  const listed = await client.listSources();
+  const selected = desired.sources.filter((s) => sources === null || sources.includes(s.name));
+  const seen = await Promise.all(
+    selected.map(async (source) => {
+      const match = matchRemote(source, listed);
+      if (!match) return {};
+      const remote = await client.getSource(match.id);
+      return { remote, ...(needsWebhookInfo(source) ? { webhook: await client.webhookInfo(remote.id) } : {}) };
+    }),
+  );
+  return fingerprintOf(listed, seen).fingerprint;
+}
+
+/** Webhook registration is read only where the file wants webhook tables. Apply's staleness check reads the same. */
+export function needsWebhookInfo(source: DesiredSource): boolean {
+  return source.tables.some((t) => t.sync === 'webhook');
+}
+
+async function discover(client: PostHogReader, sourceType: string, config: Record<string, unknown>, masker: SecretMasker): Promise<Discovery> {
+  try {
+    return { ok: true, tables: await client.databaseSchema(sourceType, config) };
+  } catch (error) {
+    // A 400 is PostHog's verdict on the credentials or the source (API.md §2.2); anything else cannot be planned around.
+    if (isRefusal(error)) return { ok: false, message: masker.mask(error.message) };
+    throw error;
+  }
+}
+
+async function checkNewCdc(client: PostHogReader, source: DesiredSource, config: Record<string, unknown>, remote: RemoteSourceInfo | undefined, masker: SecretMasker): Promise<CdcCheck | undefined> {
+  const already = new Set((remote?.schemas ?? []).filter((s) => s.sync_type === 'cdc').map((s) => s.name));
+  const tables = source.tables.filter((t) => t.sync === 'cdc' && !already.has(t.name)).map((t) => t.name);
+  if (tables.length === 0) return undefined;
+  const body = {
+    source_type: source.type,
+    ...config,
+    cdc_management_mode: source.cdc?.management ?? 'posthog',
+    tables,
+    cdc_slot_name: source.cdc?.slot_name ?? null,
+    cdc_publication_name: source.cdc?.publication_name ?? null,
+  };
+  try {
+    const result = await client.checkCdcPrerequisites(body);
+    return { valid: result.valid, errors: result.errors.map((e) => masker.mask(e)) };
+  } catch (error) {
+    if (isRefusal(error)) return { failed: masker.mask(error.message) };
+    throw error;
+  }
+}
+
+function isRefusal(error: unknown): error is Error & { status: number } {
+  return error instanceof Error && (error as { status?: unknown }).status === 400;
+}

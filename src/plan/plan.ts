@@ -1,0 +1,597 @@
+import type { Anchor } from '../config/parse.js';
+import { compareNames, type DesiredSource, type DesiredState, type DesiredTable } from '../config/desired.js';
+import type { DiagnosticCode } from '../diagnostics/codes.js';
+import { fromPointer, makeDiagnostic, sortDiagnostics, toPointer, type Diagnostic, type Severity, type Span } from '../diagnostics/diagnostic.js';
+import { warehouseTableName } from '../lint/rules/prefix.js';
+import { closest, didYouMean } from '../lint/suggest.js';
+import { isSecretPath, type SourceCatalog, type SourceTypeInfo, type SyncFrequency } from '../wizard/catalog.js';
+import type { DiscoveredTableInfo, ObservedSource, ObservedState, RemoteSchemaInfo, RemoteSourceInfo } from './observed.js';
+import { isCreatedAtField, isUpdatedAtField, realCandidates, recommend, SYNCS_PER_MONTH } from './recommend.js';
+import { SENSITIVE, type Action, type Change, type CostEstimate, type CostLine, type Plan } from './types.js';
+
+/** Where things are in the file, so plan diagnostics point at the YAML node they concern. */
+export interface Positions {
+  file: string;
+  span(path: readonly string[], anchor: Anchor): Span;
+}
+
+export interface PlanInput {
+  desired: DesiredState;
+  observed: ObservedState;
+  catalog: SourceCatalog;
+  positions: Positions;
+  /** Diagnostics found while observing (missing-secret), merged into the plan. */
+  observationDiagnostics: Diagnostic[];
+  fileSha256: string;
+  remoteFingerprint: string;
+  version: string;
+  /** Deletes only with prune (contract §1); `sources` limits the plan to the named sources. */
+  options: { prune: boolean; sources: string[] | null };
+}
+
+/** The table settings PostHog will hold, as the plan shows them and apply sends them. */
+export interface TableSettings {
+  should_sync: boolean;
+  sync_type: string;
+  incremental_field: string | null;
+  incremental_field_type: string | null;
+  primary_key_columns: string[] | null;
+  sync_frequency: SyncFrequency;
+  sync_time_of_day: string | null;
+}
+
+/** A change before its position in the file is looked up. */
+type PendingChange = Omit<Change, 'position'>;
+
+/** PostHog's default for new CDC schemas (API.md §6): a CDC table without its own frequency keeps it. */
+const CDC_DEFAULT_FREQUENCY: SyncFrequency = '5min';
+
+const COSTLY_ROWS_PER_MONTH = 10_000_000;
+
+/** Identity is type + prefix (contract §1); PostHog stores a blank prefix as null. */
+export function sameIdentity(type: string, prefix: string, remote: Pick<RemoteSourceInfo, 'source_type' | 'prefix'>): boolean {
+  return remote.source_type === type && (remote.prefix ?? '') === prefix;
+}
+
+export function matchRemote(source: Pick<DesiredSource, 'type' | 'prefix'>, remotes: readonly RemoteSourceInfo[]): RemoteSourceInfo | undefined {
+  return remotes.find((r) => sameIdentity(source.type, source.prefix, r));
+}
+
+/**
+ * The planner: a pure function of the desired file, what PostHog discovered, and what exists. It never
+ * decides anything apply would have to re-decide: the plan it returns is what apply executes.
+ */
+export function planChanges(input: PlanInput): Plan {
+  const { desired, observed, catalog, positions, options } = input;
+  const changes: PendingChange[] = [];
+  const diagnostics: Diagnostic[] = [...input.observationDiagnostics];
+  const cost: CostLine[] = [];
+  const report = (code: DiagnosticCode, message: string, path: readonly string[], anchor: Anchor = 'value', severity?: Severity): void => {
+    diagnostics.push(makeDiagnostic(code, message, { file: positions.file, path: toPointer(path), span: positions.span(path, anchor) }, severity));
+  };
+  const selected = desired.sources.filter((s) => options.sources === null || options.sources.includes(s.name));
+
+  for (const source of selected) {
+    const info = catalog.get(source.type);
+    const seen = observed.sources[source.name] ?? {};
+    planSource({ source, declared: desired.sources, info, seen, observed, changes, cost, report });
+  }
+
+  if (options.sources === null) planUndeclared(desired, observed, options.prune, changes, report);
+
+  const sorted = sortChanges(changes).map((change) => ({
+    ...change,
+    position: change.path ? positions.span(fromPointer(change.path), 'key') : null,
+  }));
+  const sortedDiagnostics = sortDiagnostics(diagnostics);
+  const summary = { create: 0, update: 0, delete: 0, no_op: 0 };
+  for (const change of sorted) summary[change.action === 'no-op' ? 'no_op' : change.action]++;
+  const hasErrors = sortedDiagnostics.some((d) => d.severity === 'error');
+  return {
+    format_version: 1,
+    applyable: !hasErrors && summary.create + summary.update + summary.delete > 0,
+    summary,
+    changes: sorted,
+    diagnostics: sortedDiagnostics,
+    dwctl_version: input.version,
+    file: { path: desired.file, sha256: input.fileSha256 },
+    remote: { host: observed.host, project_id: observed.projectId, fingerprint: input.remoteFingerprint },
+    options: { prune: options.prune, sources: options.sources },
+    cost: summariseCost(cost),
+  };
+}
+
+interface SourceContext {
+  source: DesiredSource;
+  /** Every declared source (not only those selected with --source). */
+  declared: readonly DesiredSource[];
+  info: SourceTypeInfo | undefined;
+  seen: ObservedSource;
+  observed: ObservedState;
+  changes: PendingChange[];
+  cost: CostLine[];
+  report: (code: DiagnosticCode, message: string, path: readonly string[], anchor?: Anchor, severity?: Severity) => void;
+}
+
+function planSource(ctx: SourceContext): void {
+  const { source, seen, report } = ctx;
+  const sourcePath = ['sources', source.name];
+  if (!seen.discovery) return; // references unresolved: missing-secret already reported
+  if (!seen.discovery.ok) {
+    report('credentials-rejected', `PostHog could not connect to ${source.name} (${source.type}): ${seen.discovery.message}`, [...sourcePath, 'config'], 'key');
+    return;
+  }
+  const discovered = new Map(seen.discovery.tables.map((t) => [t.table, t]));
+  const settings = new Map<string, TableSettings>();
+  for (const table of source.tables) {
+    const found = validateTable(ctx, table, discovered);
+    if (found) settings.set(table.name, found.settings);
+  }
+  reportCdcCheck(ctx);
+
+  const remote = seen.remote;
+  const webhookTables = source.tables.filter((t) => t.sync === 'webhook').map((t) => t.name);
+  if (!remote) {
+    planNewSource(ctx, settings, [...discovered.keys()]);
+    if (webhookTables.length > 0) {
+      ctx.changes.push({
+        address: `source.${source.name}.webhook`,
+        kind: 'webhook',
+        action: 'create',
+        remote_id: null,
+        source: source.name,
+        before: null,
+        after: webhookAfter(source, webhookTables),
+        reason: 'tables sync by webhook: register the webhook with the source, then verify it',
+        path: toPointer([...sourcePath, 'tables']),
+      });
+    }
+    return;
+  }
+  planExistingSource(ctx, remote, settings);
+  if (webhookTables.length > 0) planWebhook(ctx, remote, webhookTables);
+}
+
+/** Check a declared table against discovery; returns the settings PostHog will hold, or reports why not. */
+function validateTable(ctx: SourceContext, table: DesiredTable, discovered: Map<string, DiscoveredTableInfo>): { settings: TableSettings } | undefined {
+  const { source, report } = ctx;
+  const tablePath = ['sources', source.name, 'tables', table.name];
+  const syncPath = [...tablePath, 'sync'];
+  const found = discovered.get(table.name);
+  if (!found) {
+    const names = [...discovered.keys()];
+    const hint = closest(table.name, names);
+    report(
+      'table-not-found',
+      `PostHog found no table "${table.name}" in ${source.name}.${hint ? ` Did you mean "${hint}"?` : ''} Run \`dwctl discover ${source.name}\` to list the ${names.length} tables it found.`,
+      tablePath,
+      'key',
+    );
+    return undefined;
+  }
+  let ok = true;
+  if (found.permission_error) {
+    report('table-permission-error', `The credentials of ${source.name} cannot read "${table.name}": ${found.permission_error}`, tablePath, 'key');
+    ok = false;
+  }
+  if (found.webhook_only && table.sync !== 'webhook') {
+    report('webhook-only-table', `"${table.name}" can only be synced via webhooks: set "sync: webhook".`, syncPath);
+    return undefined;
+  }
+  const unavailable = unavailableReason(table.sync, found);
+  if (unavailable) {
+    const offered = offeredSyncTypes(found);
+    report('sync-type-unavailable', `"${table.name}" does not offer sync: ${table.sync} (${unavailable}). It offers: ${offered.join(', ') || 'nothing'}.`, syncPath);
+    return undefined;
+  }
+  let incrementalField: string | null = null;
+  let incrementalFieldType: string | null = table.incremental_field_type;
+  if (table.sync === 'incremental' || table.sync === 'append') {
+    const candidates = realCandidates(found);
+    const declared = table.incremental_field ?? '';
+    // PostHog accepts the discovered label too (Stripe's created_at for created) and stores the field.
+    const match = candidates.find((f) => f.field === declared) ?? candidates.find((f) => f.label === declared);
+    if (!match) {
+      report(
+        'incremental-field-invalid',
+        `"${declared}" is not an incremental field of "${table.name}".${didYouMean(declared, candidates.map((f) => f.field))} Candidates: ${candidates.map((f) => f.field).join(', ') || 'none'}.`,
+        [...tablePath, 'incremental_field'],
+      );
+      return undefined;
+    }
+    incrementalField = match.field;
+    incrementalFieldType ??= match.field_type;
+    const updated = candidates.find(isUpdatedAtField);
+    if (table.sync === 'incremental' && isCreatedAtField(match) && updated) {
+      report(
+        'prefer-updated-at',
+        `"${table.name}" syncs incrementally on ${match.field}, which misses updated rows; ${updated.field} catches them.`,
+        [...tablePath, 'incremental_field'],
+      );
+    }
+  }
+  const frequency = table.sync === 'cdc' && !table.sync_frequency_declared ? CDC_DEFAULT_FREQUENCY : table.sync_frequency;
+  const usesKeys = table.sync === 'cdc' || table.sync === 'incremental' || table.sync === 'append';
+  const settings: TableSettings = {
+    should_sync: true,
+    sync_type: table.sync,
+    incremental_field: incrementalField,
+    incremental_field_type: incrementalField ? incrementalFieldType : null,
+    primary_key_columns: table.primary_key ?? (usesKeys ? found.detected_primary_keys : null),
+    sync_frequency: frequency,
+    sync_time_of_day: table.sync_time_of_day,
+  };
+  if (table.sync === 'cdc' && !settings.primary_key_columns?.length) {
+    report('cdc-prerequisites', `"${table.name}" has no primary key: CDC requires one. Declare primary_key or sync it incrementally.`, syncPath);
+    ok = false;
+  }
+  reviewCost(ctx, table, found, settings);
+  return ok ? { settings } : undefined;
+}
+
+function unavailableReason(sync: string, table: DiscoveredTableInfo): string | undefined {
+  switch (sync) {
+    case 'incremental':
+      return table.incremental_available ? undefined : 'it has no incremental field';
+    case 'append':
+      return table.append_available ? undefined : 'it has no field to append by';
+    case 'cdc':
+      if (table.cdc_available === null) return 'CDC is not enabled for this PostHog project';
+      return table.cdc_available ? undefined : 'CDC needs a primary key';
+    case 'xmin':
+      return table.xmin_available ? undefined : 'xmin needs a Postgres 13+ heap table or materialized view';
+    case 'webhook':
+      return table.supports_webhooks ? undefined : 'it has no webhook events';
+    default:
+      return undefined;
+  }
+}
+
+function offeredSyncTypes(table: DiscoveredTableInfo): string[] {
+  return ['full_refresh', 'incremental', 'append', 'cdc', 'xmin', 'webhook'].filter((s) => !unavailableReason(s, table) && (!table.webhook_only || s === 'webhook'));
+}
+
+/** Cost rules: rows × syncs per month where rows are known; warnings for full refreshes that cost too much. */
+function reviewCost(ctx: SourceContext, table: DesiredTable, found: DiscoveredTableInfo, settings: TableSettings): void {
+  const { source, report } = ctx;
+  const syncsPerMonth = SYNCS_PER_MONTH[settings.sync_frequency];
+  const rowsPerMonth = settings.sync_type === 'full_refresh' && found.rows !== null ? found.rows * syncsPerMonth : null;
+  ctx.cost.push({
+    address: `source.${source.name}.table.${table.name}`,
+    warehouse_table: warehouseTableName(source.prefix, source.type, table.name),
+    sync_type: settings.sync_type,
+    sync_frequency: settings.sync_frequency,
+    rows: found.rows,
+    syncs_per_month: syncsPerMonth,
+    rows_per_month: rowsPerMonth,
+  });
+  const tablePath = ['sources', source.name, 'tables', table.name];
+  const best = recommend(found);
+  if (settings.sync_type !== 'full_refresh') return;
+  const cheaper = best.sync !== 'full_refresh' ? `; ${best.sync}${best.incremental_field ? ` on ${best.incremental_field}` : ''} would import only new or changed rows` : '';
+  if (rowsPerMonth !== null && rowsPerMonth >= COSTLY_ROWS_PER_MONTH) {
+    report(
+      'costly-sync',
+      `"${table.name}" has ${found.rows!.toLocaleString('en-US')} rows: a full refresh every ${settings.sync_frequency} bills about ${rowsPerMonth.toLocaleString('en-US')} rows a month${cheaper}.`,
+      [...tablePath, 'sync'],
+    );
+  } else if (syncsPerMonth > SYNCS_PER_MONTH['24hour'] && best.sync !== 'full_refresh') {
+    report(
+      'costly-sync',
+      `"${table.name}" is fully re-imported every ${settings.sync_frequency} (${syncsPerMonth} times a month${found.rows === null ? ', rows unknown' : ''})${cheaper}.`,
+      table.sync_frequency_declared ? [...tablePath, 'sync_frequency'] : [...tablePath, 'sync'],
+    );
+  } else if (best.sync !== 'full_refresh') {
+    report('recommended-sync', `"${table.name}": consider sync: ${best.sync}${best.incremental_field ? ` with incremental_field: ${best.incremental_field}` : ''} (${best.reason}).`, [...tablePath, 'sync']);
+  }
+}
+
+function reportCdcCheck(ctx: SourceContext): void {
+  const { source, seen, report } = ctx;
+  if (!seen.cdc) return;
+  const cdcTables = source.tables.filter((t) => t.sync === 'cdc');
+  const fallback = cdcTables[0] ? ['sources', source.name, 'tables', cdcTables[0].name, 'sync'] : ['sources', source.name, 'cdc'];
+  if ('failed' in seen.cdc) {
+    report('cdc-prerequisites', `PostHog could not check the CDC prerequisites of ${source.name}: ${seen.cdc.failed}`, fallback);
+    return;
+  }
+  for (const error of seen.cdc.errors) {
+    // Point a per-table problem ("Table 'public.audit_log' has no primary key") at that table.
+    const named = cdcTables.find((t) => error.includes(`'${t.name}'`) || error.includes(`.${t.name}'`));
+    report('cdc-prerequisites', `CDC prerequisite not met for ${source.name}: ${error}`, named ? ['sources', source.name, 'tables', named.name, 'sync'] : fallback);
+  }
+}
+
+function planNewSource(ctx: SourceContext, settings: Map<string, TableSettings>, discoveredNames: string[]): void {
+  const { source, info, seen, changes, observed, report } = ctx;
+  const declared = new Set(source.tables.map((t) => t.name));
+  const cdcTables = source.tables.filter((t) => t.sync === 'cdc');
+  changes.push({
+    address: `source.${source.name}`,
+    kind: 'source',
+    action: 'create',
+    remote_id: null,
+    source: source.name,
+    before: null,
+    after: {
+      source_type: source.type,
+      prefix: source.prefix,
+      description: source.description,
+      config: maskSecrets(seen.resolvedConfig ?? source.config, info),
+      // PostHog's create takes every discovered table: declared ones on, these off (setup-flow.md).
+      tables_off: discoveredNames.filter((n) => !declared.has(n)).sort(compareNames),
+      ...(cdcTables.length > 0 ? { cdc: cdcSettings(source) } : {}),
+    },
+    reason: `no ${source.type} source with prefix "${source.prefix}" exists in project ${observed.projectId}`,
+    path: toPointer(['sources', source.name]),
+  });
+  for (const table of source.tables) {
+    const after = settings.get(table.name);
+    if (!after) continue;
+    changes.push(tableChange(source, table.name, 'create', null, null, { ...after }, 'declared in the file; created with the source'));
+  }
+  // A renamed prefix looks like a new source next to an undeclared one of the same type.
+  const orphans = observed.remoteSources.filter((r) => r.source_type === source.type && !ctx.declared.some((d) => sameIdentity(d.type, d.prefix, r)));
+  if (orphans.length === 1) {
+    const old = orphans[0]!;
+    report(
+      'prefix-change',
+      `No ${source.type} source has prefix "${source.prefix}", but one with prefix "${old.prefix ?? ''}" is not declared. If you renamed the prefix: PostHog cannot rename it in place, so apply creates a new source (tables ${warehouseTableName(source.prefix, source.type, '…')}) and the old one stays (its tables keep their names) until you run plan/apply with --prune.`,
+      ['sources', source.name, 'prefix'],
+    );
+  }
+}
+
+function cdcSettings(source: DesiredSource): Record<string, unknown> {
+  const cdc = source.cdc;
+  return {
+    management: cdc?.management ?? 'posthog',
+    slot_name: cdc?.slot_name ?? null,
+    publication_name: cdc?.publication_name ?? null,
+    ...(cdc?.auto_drop_slot != null ? { auto_drop_slot: cdc.auto_drop_slot } : {}),
+    ...(cdc?.table_mode ? { table_mode: cdc.table_mode } : {}),
+  };
+}
+
+function planExistingSource(ctx: SourceContext, remote: RemoteSourceInfo, settings: Map<string, TableSettings>): void {
+  const { source, info, seen, changes } = ctx;
+  const sourceBefore: Record<string, unknown> = {};
+  const sourceAfter: Record<string, unknown> = {};
+  if ((remote.description ?? null) !== source.description && source.description !== null) {
+    sourceBefore.description = remote.description ?? null;
+    sourceAfter.description = source.description;
+  }
+  const configDiff = diffConfig(seen.resolvedConfig ?? source.config, remote.job_inputs ?? {}, info);
+  if (configDiff) {
+    sourceBefore.config = configDiff.before;
+    sourceAfter.config = configDiff.after;
+  }
+  const sourceChanged = Object.keys(sourceAfter).length > 0;
+  changes.push({
+    address: `source.${source.name}`,
+    kind: 'source',
+    action: sourceChanged ? 'update' : 'no-op',
+    remote_id: remote.id,
+    source: source.name,
+    before: sourceChanged ? sourceBefore : null,
+    after: sourceChanged ? sourceAfter : null,
+    reason: sourceChanged ? `the file's ${Object.keys(sourceAfter).join(' and ')} differ from PostHog's; credentials are re-sent with the update` : 'in sync',
+    path: toPointer(['sources', source.name]),
+  });
+
+  const remoteByName = new Map(remote.schemas.map((s) => [s.name, s]));
+  for (const table of source.tables) {
+    const desiredSettings = settings.get(table.name);
+    if (!desiredSettings) continue;
+    const schema = remoteByName.get(table.name);
+    if (!schema) {
+      changes.push(tableChange(source, table.name, 'create', null, null, { ...desiredSettings }, 'PostHog has no schema row for this table yet: schemas are refreshed, then it is enabled'));
+      continue;
+    }
+    const diff = diffTable(desiredSettings, schema, table);
+    if (diff) changes.push(tableChange(source, table.name, 'update', schema.id, diff.before, diff.after, `settings differ: ${Object.keys(diff.after).join(', ')}`));
+    else changes.push(tableChange(source, table.name, 'no-op', schema.id, null, null, 'in sync'));
+  }
+  // Tables dropped from the file are disabled, never deleted (contract §1).
+  const declared = new Set(source.tables.map((t) => t.name));
+  for (const schema of remote.schemas) {
+    if (schema.should_sync && !declared.has(schema.name)) {
+      changes.push({
+        ...tableChange(source, schema.name, 'update', schema.id, { should_sync: true }, { should_sync: false }, 'syncing in PostHog but not declared in the file: disabled (its synced data is kept)'),
+        path: toPointer(['sources', source.name, 'tables']),
+      });
+    }
+  }
+}
+
+function planWebhook(ctx: SourceContext, remote: RemoteSourceInfo, webhookTables: string[]): void {
+  const { source, seen, changes } = ctx;
+  const info = seen.webhook;
+  const address = `source.${source.name}.webhook`;
+  const path = toPointer(['sources', source.name, 'tables']);
+  if (!info?.exists) {
+    changes.push({ address, kind: 'webhook', action: 'create', remote_id: remote.id, source: source.name, before: null, after: webhookAfter(source, webhookTables), reason: 'no webhook is registered for this source', path });
+    return;
+  }
+  const pending = pendingInputs(ctx.info, info.inputs);
+  const missing = [...(info.missing_events ?? [])].sort();
+  const disabled = info.hog_function?.enabled === false;
+  const externalStatus = info.external_status?.status;
+  const unhealthy = externalStatus !== undefined && externalStatus !== null && externalStatus !== 'enabled';
+  if (pending.length === 0 && missing.length === 0 && !disabled && !unhealthy) {
+    changes.push({ address, kind: 'webhook', action: 'no-op', remote_id: info.hog_function?.id ?? remote.id, source: source.name, before: null, after: null, reason: 'registered, enabled and subscribed to every event', path });
+    return;
+  }
+  changes.push({
+    address,
+    kind: 'webhook',
+    action: 'update',
+    remote_id: info.hog_function?.id ?? remote.id,
+    source: source.name,
+    before: { enabled: !disabled, missing_events: missing, pending_inputs: pending, ...(unhealthy ? { status: externalStatus } : {}) },
+    after: { ...webhookAfter(source, webhookTables), enabled: true, missing_events: [], pending_inputs: [] },
+    reason: [pending.length ? `inputs pending: ${pending.join(', ')}` : '', missing.length ? `${missing.length} events missing` : '', disabled ? 'disabled' : '', unhealthy ? `status ${externalStatus}` : '']
+      .filter(Boolean)
+      .join('; '),
+    path,
+  });
+}
+
+function webhookAfter(source: DesiredSource, tables: string[]): Record<string, unknown> {
+  return { tables: [...tables].sort(compareNames), ...(source.webhook?.signing_secret !== undefined ? { signing_secret: SENSITIVE } : {}) };
+}
+
+/** Required webhook inputs PostHog does not have (webhook_info shows set inputs, masked). */
+function pendingInputs(info: SourceTypeInfo | undefined, inputs: Record<string, unknown> | null | undefined): string[] {
+  if (!info) return [];
+  return info.webhookFields.filter((f) => 'required' in f && f.required && !(inputs && f.name in inputs)).map((f) => f.name);
+}
+
+function planUndeclared(desired: DesiredState, observed: ObservedState, prune: boolean, changes: PendingChange[], report: (code: DiagnosticCode, message: string, path: readonly string[], anchor?: Anchor) => void): void {
+  for (const remote of observed.remoteSources) {
+    if (desired.sources.some((s) => sameIdentity(s.type, s.prefix, remote))) continue;
+    const label = `${remote.source_type}${remote.prefix ? ` "${remote.prefix}"` : ' (no prefix)'}`;
+    report(
+      'unmanaged-source',
+      `PostHog has a ${label} source (id ${remote.id}) that the file does not declare${prune ? ': it will be deleted (--prune)' : '. Declare it (dwctl import writes it for you), or run with --prune to delete it'}.`,
+      ['sources'],
+      'key',
+    );
+    if (!prune) continue;
+    changes.push({
+      address: `remote.${remote.source_type}.${remote.prefix ?? ''}`,
+      kind: 'source',
+      action: 'delete',
+      remote_id: remote.id,
+      source: `${remote.source_type}:${remote.prefix ?? ''}`,
+      before: {
+        source_type: remote.source_type,
+        prefix: remote.prefix,
+        description: remote.description,
+        tables: remote.schemas.filter((s) => s.should_sync).map((s) => s.name).sort(compareNames),
+      },
+      after: null,
+      reason: 'not declared in the file, and --prune was given: the source, its tables and their synced data are deleted',
+      path: '',
+    });
+  }
+}
+
+function tableChange(source: DesiredSource, table: string, action: Action, remoteId: string | null, before: Record<string, unknown> | null, after: Record<string, unknown> | null, reason: string): PendingChange {
+  return {
+    address: `source.${source.name}.table.${table}`,
+    kind: 'table',
+    action,
+    remote_id: remoteId,
+    source: source.name,
+    warehouse_table: warehouseTableName(source.prefix, source.type, table),
+    before,
+    after,
+    reason,
+    path: toPointer(['sources', source.name, 'tables', table]),
+  };
+}
+
+/** The fields that differ between what the file wants and what PostHog holds. */
+function diffTable(desired: TableSettings, remote: RemoteSchemaInfo, declared: DesiredTable): { before: Record<string, unknown>; after: Record<string, unknown> } | undefined {
+  const before: Record<string, unknown> = {};
+  const after: Record<string, unknown> = {};
+  const compare = (key: keyof TableSettings, remoteValue: unknown): void => {
+    const want = desired[key];
+    if (!sameValue(want, remoteValue)) {
+      before[key] = remoteValue ?? null;
+      after[key] = want;
+    }
+  };
+  compare('should_sync', remote.should_sync);
+  compare('sync_type', remote.sync_type);
+  if (desired.incremental_field !== null) {
+    compare('incremental_field', remote.incremental_field);
+    compare('incremental_field_type', remote.incremental_field_type);
+  }
+  // Keys PostHog detected itself are not drift; only keys the file declares are compared.
+  if (declared.primary_key) compare('primary_key_columns', remote.primary_key_columns);
+  // PostHog represents "never" as null (API.md §6).
+  compare('sync_frequency', remote.sync_frequency ?? 'never');
+  compare('sync_time_of_day', normaliseTime(remote.sync_time_of_day));
+  // PostHog refuses incremental-field or key edits without the sync type in the same request
+  // (API.md §2.13), so an update that touches them always carries it: apply sends `after` as it is.
+  const needsSyncType = ['incremental_field', 'incremental_field_type', 'primary_key_columns', 'should_sync'].some((k) => k in after);
+  if (needsSyncType && !('sync_type' in after)) {
+    before.sync_type = remote.sync_type;
+    after.sync_type = desired.sync_type;
+  }
+  return Object.keys(after).length > 0 ? { before, after } : undefined;
+}
+
+function normaliseTime(value: string | null | undefined): string | null {
+  return value ? value.slice(0, 8) : null;
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  if (Array.isArray(a) || Array.isArray(b)) return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+  return (a ?? null) === (b ?? null);
+}
+
+/** Non-secret config leaves the file declares that PostHog holds differently (secrets are never compared: PostHog does not return them). */
+function diffConfig(desired: Record<string, unknown>, remote: Record<string, unknown>, info: SourceTypeInfo | undefined): { before: Record<string, unknown>; after: Record<string, unknown> } | undefined {
+  const before: Record<string, unknown> = {};
+  const after: Record<string, unknown> = {};
+  const walk = (want: unknown, have: unknown, path: string[]): void => {
+    if (info && isSecretPath(info, path)) return;
+    if (want !== null && typeof want === 'object' && !Array.isArray(want)) {
+      const haveObject = have !== null && typeof have === 'object' ? (have as Record<string, unknown>) : {};
+      for (const [key, value] of Object.entries(want as Record<string, unknown>)) walk(value, haveObject[key], [...path, key]);
+      return;
+    }
+    if (path.length > 0 && !looselyEqual(want, have)) {
+      setPath(before, path, have ?? null);
+      setPath(after, path, want);
+    }
+  };
+  walk(desired, remote, []);
+  return Object.keys(after).length > 0 ? { before, after } : undefined;
+}
+
+/** PostHog converts some values on its side (ports to integers, booleans to strings). */
+function looselyEqual(a: unknown, b: unknown): boolean {
+  if ((a === undefined || a === null || a === '') && (b === undefined || b === null || b === '')) return true;
+  if (Array.isArray(a) || Array.isArray(b)) return JSON.stringify(a) === JSON.stringify(b);
+  return String(a) === String(b);
+}
+
+function setPath(target: Record<string, unknown>, path: readonly string[], value: unknown): void {
+  let node = target;
+  for (const segment of path.slice(0, -1)) {
+    node[segment] ??= {};
+    node = node[segment] as Record<string, unknown>;
+  }
+  node[path[path.length - 1]!] = value;
+}
+
+/** The config as the plan shows it: secret fields replaced by "(sensitive)". */
+export function maskSecrets(config: Record<string, unknown>, info: SourceTypeInfo | undefined): Record<string, unknown> {
+  const walk = (value: unknown, path: string[]): unknown => {
+    if (info && isSecretPath(info, path) && value !== undefined && value !== null && value !== '') return SENSITIVE;
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, walk(v, [...path, k])]));
+    }
+    return value;
+  };
+  return walk(config, []) as Record<string, unknown>;
+}
+
+const KIND_ORDER = { source: 0, table: 1, webhook: 2 } as const;
+
+function sortChanges(changes: PendingChange[]): PendingChange[] {
+  return [...changes].sort((a, b) => compareNames(a.source, b.source) || KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || compareNames(a.address, b.address));
+}
+
+function summariseCost(lines: CostLine[]): CostEstimate {
+  const tables = [...lines].sort((a, b) => compareNames(a.address, b.address));
+  return {
+    tables,
+    known_rows_per_month: tables.reduce((sum, t) => sum + (t.rows_per_month ?? 0), 0),
+    unestimated_tables: tables.filter((t) => t.rows_per_month === null && t.syncs_per_month > 0).length,
+  };
+}

@@ -1,0 +1,49 @@
+import type { TableSummary } from '../plan/discover.js';
+import type { Renderer } from './options.js';
+import { plural, style } from './style.js';
+
+export interface DiscoverResult {
+  source: string;
+  source_type: string;
+  prefix: string;
+  tables: TableSummary[];
+}
+
+export const DISCOVER_FORMATS = ['text', 'json'] as const;
+export type DiscoverFormat = (typeof DISCOVER_FORMATS)[number];
+
+const renderText: Renderer<DiscoverResult> = (result, options) => {
+  const s = style(options.color);
+  const out: string[] = [s.bold(`${result.source} (${result.source_type}): ${plural(result.tables.length, 'table')} discovered`), ''];
+  const rows = result.tables.map((t) => ({
+    table: t.table,
+    rows: t.rows === null ? 'unknown' : t.rows.toLocaleString('en-US'),
+    sync: t.sync_types.join(', '),
+    fields: t.incremental_fields.map((f) => `${f.field} (${f.type})`).join(', ') || '-',
+    keys: t.primary_key?.join(', ') || '-',
+    recommended: `${t.recommended.sync}${t.recommended.incremental_field ? ` on ${t.recommended.incremental_field}` : ''}`,
+    declared: t.declared ?? '-',
+  }));
+  const headers = { table: 'TABLE', rows: 'ROWS', sync: 'SYNC TYPES', fields: 'INCREMENTAL FIELDS', keys: 'PRIMARY KEY', recommended: 'RECOMMENDED', declared: 'DECLARED' };
+  const columns = Object.keys(headers) as (keyof typeof headers)[];
+  const width = Object.fromEntries(columns.map((c) => [c, Math.min(40, Math.max(headers[c].length, ...rows.map((r) => r[c].length)))])) as Record<keyof typeof headers, number>;
+  const cut = (text: string, w: number) => (text.length > w ? `${text.slice(0, w - 1)}…` : text.padEnd(w));
+  out.push(s.dim(columns.map((c) => cut(headers[c], width[c])).join('  ')));
+  for (const r of rows) out.push(columns.map((c) => cut(r[c], width[c])).join('  ').trimEnd());
+  const problems = result.tables.filter((t) => t.problems.length > 0);
+  if (problems.length > 0) {
+    out.push('', s.yellow('Problems:'));
+    for (const t of problems) for (const p of t.problems) out.push(`  ${t.table}: ${p}`);
+  }
+  out.push('', 'Why these recommendations:');
+  for (const t of result.tables) out.push(s.dim(`  ${t.table}: ${t.recommended.reason}`));
+  const unknown = result.tables.filter((t) => t.rows === null).length;
+  if (unknown > 0) out.push('', `Rows unknown for ${plural(unknown, 'table')}: PostHog does not count rows for this source type.`);
+  out.push('', `Rows synced are billed: add only what you need, e.g. dwctl discover ${result.source} --add ${result.tables.slice(0, 2).map((t) => t.table).join(' ') || 'TABLE'}`);
+  return out.join('\n') + '\n';
+};
+
+export const discoverRenderers = {
+  text: renderText,
+  json: (result) => JSON.stringify({ format_version: 1, ...result }, null, 2) + '\n',
+} satisfies Record<DiscoverFormat, Renderer<DiscoverResult>>;

@@ -1,0 +1,200 @@
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import type { Change, Plan } from '../plan/types.js';
+import { annotation } from './github.js';
+import type { Renderer } from './options.js';
+import { plural, style, type Style } from './style.js';
+
+export const PLAN_FORMATS = ['text', 'json', 'markdown', 'github'] as const;
+export type PlanFormat = (typeof PLAN_FORMATS)[number];
+
+/** GitHub rejects comments longer than 65,536 characters; stay below with room for a footer. */
+export const MARKDOWN_LIMIT = 60_000;
+
+const SYMBOL: Record<Change['action'], string> = { create: '+', update: '~', delete: '-', 'no-op': '=' };
+
+export function summaryLine(plan: Plan): string {
+  return `Plan: ${plan.summary.create} to create, ${plan.summary.update} to update, ${plan.summary.delete} to delete.`;
+}
+
+/** Changes grouped by source, in plan order. */
+function bySource(plan: Plan): Map<string, Change[]> {
+  const groups = new Map<string, Change[]>();
+  for (const change of plan.changes) groups.set(change.source, [...(groups.get(change.source) ?? []), change]);
+  return groups;
+}
+
+function show(value: unknown): string {
+  return value === undefined ? 'null' : JSON.stringify(value);
+}
+
+/** `config: {host: "a"}` → [['config.host', "a"]]: nested objects as dotted keys, so diffs line up. */
+function flatten(value: Record<string, unknown> | null, prefix = ''): [string, unknown][] {
+  if (!value) return [];
+  const out: [string, unknown][] = [];
+  for (const [key, v] of Object.entries(value)) {
+    const name = prefix ? `${prefix}.${key}` : key;
+    if (v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length > 0) out.push(...flatten(v as Record<string, unknown>, name));
+    else out.push([name, v]);
+  }
+  return out;
+}
+
+function changeTitle(change: Change): string {
+  const subject =
+    change.kind === 'source'
+      ? change.action === 'delete'
+        ? `source ${change.source}`
+        : 'source'
+      : change.kind === 'webhook'
+        ? 'webhook'
+        : `table ${change.address.slice(`source.${change.source}.table.`.length)}${change.warehouse_table ? ` → ${change.warehouse_table}` : ''}`;
+  return `${change.action === 'no-op' ? 'unchanged' : change.action} ${subject}`;
+}
+
+/** The field lines of one change: `+ key = value` for create, `~ key = before → after` for update. */
+function fieldLines(change: Change): { symbol: string; text: string }[] {
+  if (change.action === 'create') return flatten(change.after).map(([k, v]) => ({ symbol: '+', text: `${k} = ${show(v)}` }));
+  if (change.action === 'delete') return flatten(change.before).map(([k, v]) => ({ symbol: '-', text: `${k} = ${show(v)}` }));
+  if (change.action === 'update') {
+    const before = new Map(flatten(change.before));
+    return flatten(change.after).map(([k, v]) => ({ symbol: '~', text: `${k} = ${show(before.get(k))} → ${show(v)}` }));
+  }
+  return [];
+}
+
+function diagnosticLine(d: Diagnostic): string {
+  return `${d.file}:${d.line}:${d.column} ${d.severity} ${d.code} ${d.message}`;
+}
+
+const renderText: Renderer<Plan> = (plan, options) => {
+  const s = style(options.color);
+  const out: string[] = [];
+  const errors = plan.diagnostics.filter((d) => d.severity === 'error');
+  for (const [source, changes] of bySource(plan)) {
+    const head = changes.find((c) => c.kind === 'source');
+    const label = head?.after?.source_type ?? head?.before?.source_type;
+    out.push(s.bold(`source ${source}${typeof label === 'string' ? ` (${label})` : ''}`));
+    const unchanged = changes.filter((c) => c.action === 'no-op' && c.kind === 'table');
+    for (const change of changes) {
+      if (change.action === 'no-op' && change.kind === 'table') continue;
+      out.push(`  ${colourAction(s, change.action, `${SYMBOL[change.action]} ${changeTitle(change)}`)}${change.action !== 'no-op' ? s.dim(`  # ${change.reason}`) : ''}`);
+      for (const line of fieldLines(change)) out.push(`      ${colourAction(s, change.action, line.symbol)} ${line.text}`);
+    }
+    if (unchanged.length > 0) {
+      const names = unchanged.map((c) => c.address.slice(`source.${source}.table.`.length));
+      out.push(s.dim(`  = ${plural(unchanged.length, 'table')} unchanged: ${names.length <= 8 ? names.join(', ') : `${names.slice(0, 8).join(', ')}, …`}`));
+    }
+    out.push('');
+  }
+  const notes = plan.diagnostics.filter((d) => d.severity !== 'error');
+  if (notes.length > 0) {
+    out.push(s.bold('Warnings and notes:'));
+    for (const d of notes) out.push(`  ${s.severity(d.severity, diagnosticLine(d))}`);
+    out.push('');
+  }
+  if (plan.cost.tables.length > 0) {
+    out.push(costSentence(plan));
+    out.push('');
+  }
+  if (errors.length > 0) {
+    out.push(s.red(s.bold(`Plan blocked by ${plural(errors.length, 'error')}:`)));
+    for (const d of errors) out.push(`  ${s.red(diagnosticLine(d))}`);
+    out.push('');
+  }
+  const total = plan.summary.create + plan.summary.update + plan.summary.delete;
+  out.push(errors.length > 0 ? s.red(summaryLine(plan)) : total === 0 ? s.green('No changes. PostHog matches the file.') : s.bold(summaryLine(plan)));
+  return out.join('\n') + '\n';
+};
+
+function colourAction(s: Style, action: Change['action'], text: string): string {
+  return action === 'create' ? s.green(text) : action === 'update' ? s.yellow(text) : action === 'delete' ? s.red(text) : s.dim(text);
+}
+
+function costSentence(plan: Plan): string {
+  const known = plan.cost.known_rows_per_month;
+  const unknown = plan.cost.unestimated_tables;
+  const parts = [`Cost: about ${known.toLocaleString('en-US')} billed rows a month from full refreshes with known row counts`];
+  if (unknown > 0) {
+    parts.push(
+      `${plural(unknown, 'table')} cannot be estimated (rows unknown: PostHog does not count Postgres rows, and incremental, append, CDC and webhook tables are billed by the rows that change)`,
+    );
+  }
+  return `${parts.join('; ')}.`;
+}
+
+const renderJson: Renderer<Plan> = (plan) => serialisePlan(plan);
+
+/** The one serialisation of a plan: `plan --format json` and `plan --out` are byte-for-byte equal. */
+export function serialisePlan(plan: Plan): string {
+  return JSON.stringify(plan, null, 2) + '\n';
+}
+
+const renderGithub: Renderer<Plan> = (plan, options) => {
+  const lines: string[] = [];
+  for (const d of plan.diagnostics) lines.push(annotation({ ...d, title: `dwctl ${d.code}` }));
+  for (const change of plan.changes) {
+    if (change.action === 'no-op' || !change.position) continue;
+    lines.push(
+      annotation({
+        severity: change.action === 'delete' ? 'warning' : 'info',
+        file: plan.file.path,
+        ...change.position,
+        title: `dwctl plan: ${change.action} ${change.kind}`,
+        message: `${change.address}: ${change.action}${change.warehouse_table ? ` (${change.warehouse_table})` : ''}. ${change.reason}`,
+      }),
+    );
+  }
+  return [...lines, ''].join('\n') + renderText(plan, { ...options, color: false });
+};
+
+/** For a pull-request comment: a summary table first, details collapsed, never over GitHub's limit. */
+const renderMarkdown: Renderer<Plan> = (plan) => {
+  const errors = plan.diagnostics.filter((d) => d.severity === 'error');
+  const warnings = plan.diagnostics.filter((d) => d.severity === 'warning');
+  const head: string[] = [];
+  head.push(`### dwctl plan: ${plan.summary.create} to create, ${plan.summary.update} to update, ${plan.summary.delete} to delete`);
+  head.push('');
+  if (errors.length > 0) head.push(`> [!CAUTION]\n> Plan blocked by ${plural(errors.length, 'error')}: apply would not run.`, '');
+  head.push('| Source | Create | Update | Delete | Unchanged | Rows/month (known) |', '| --- | ---: | ---: | ---: | ---: | ---: |');
+  for (const [source, changes] of bySource(plan)) {
+    const count = (a: Change['action']) => changes.filter((c) => c.action === a).length;
+    const rows = plan.cost.tables.filter((t) => t.address.startsWith(`source.${source}.`)).reduce((sum, t) => sum + (t.rows_per_month ?? 0), 0);
+    head.push(`| \`${source}\` | ${count('create')} | ${count('update')} | ${count('delete')} | ${count('no-op')} | ${rows.toLocaleString('en-US')} |`);
+  }
+  head.push('', costSentence(plan), '');
+  if (errors.length + warnings.length > 0) {
+    head.push(`**${plural(errors.length, 'error')}, ${plural(warnings.length, 'warning')}**`, '');
+    for (const d of [...errors, ...warnings]) head.push(`- ${d.severity === 'error' ? '❌' : '⚠️'} \`${d.code}\` ${escapeMarkdown(d.message)} (${d.file}:${d.line}:${d.column})`);
+    head.push('');
+  }
+  const sections: string[] = [];
+  for (const [source, changes] of bySource(plan)) {
+    const changed = changes.filter((c) => c.action !== 'no-op');
+    if (changed.length === 0) continue;
+    const body = changed.flatMap((c) => [`${SYMBOL[c.action]} ${changeTitle(c)}`, ...fieldLines(c).map((l) => `${l.symbol}     ${l.text}`)]);
+    sections.push(`<details><summary><code>${source}</code>: ${plural(changed.length, 'change')}</summary>\n\n\`\`\`diff\n${body.join('\n').replace(/```/g, "'''")}\n\`\`\`\n</details>\n`);
+  }
+  const footer = `\n<sub>dwctl ${plan.dwctl_version} · project ${plan.remote.project_id} · fingerprint ${plan.remote.fingerprint.slice(0, 12)}</sub>\n`;
+  let text = head.join('\n');
+  let omitted = 0;
+  for (const section of sections) {
+    if (text.length + section.length + footer.length + 200 > MARKDOWN_LIMIT) {
+      omitted++;
+      continue;
+    }
+    text += `\n${section}`;
+  }
+  if (omitted > 0) text += `\n_${plural(omitted, 'source')} omitted to stay within GitHub's comment limit: see the full plan in the job log (\`dwctl show\`)._\n`;
+  return text + footer;
+};
+
+function escapeMarkdown(text: string): string {
+  return text.replace(/([|<>])/g, '\\$1');
+}
+
+export const planRenderers = {
+  text: renderText,
+  json: renderJson,
+  markdown: renderMarkdown,
+  github: renderGithub,
+} satisfies Record<PlanFormat, Renderer<Plan>>;

@@ -1,0 +1,79 @@
+import type { Renderer } from './options.js';
+import { style } from './style.js';
+
+export interface StatusTable {
+  table: string;
+  warehouse_table: string;
+  should_sync: boolean;
+  sync_type: string | null;
+  sync_frequency: string | null;
+  status: string | null;
+  last_synced_at: string | null;
+  rows: number | null;
+  latest_error: string | null;
+}
+
+export interface StatusSource {
+  name: string;
+  declared: boolean;
+  source_type: string;
+  prefix: string | null;
+  remote_id: string | null;
+  status: string | null;
+  tables: StatusTable[];
+}
+
+export interface StatusReport {
+  format_version: 1;
+  sources: StatusSource[];
+}
+
+export const STATUS_FORMATS = ['text', 'json'] as const;
+export type StatusFormat = (typeof STATUS_FORMATS)[number];
+
+const renderText: Renderer<StatusReport> = (report, options) => {
+  const s = style(options.color);
+  const out: string[] = [];
+  for (const source of report.sources) {
+    const head = `${source.name} (${source.source_type}${source.prefix ? `, prefix ${source.prefix}` : ''})`;
+    if (!source.remote_id) {
+      out.push(`${s.bold(head)}: not created yet (run dwctl plan)`, '');
+      continue;
+    }
+    out.push(`${s.bold(head)}: ${colourStatus(s, source.status)}${source.declared ? '' : s.dim(' (not declared in the file)')}`);
+    const rows = source.tables.map((t) => [
+      t.warehouse_table,
+      t.should_sync ? 'on' : 'off',
+      t.sync_type ?? '-',
+      t.sync_frequency ?? 'never',
+      t.status ?? '-',
+      t.last_synced_at ? t.last_synced_at.replace('T', ' ').replace(/\.\d+/, '').replace(/Z$|\+00:00$/, ' UTC') : 'never',
+      t.rows === null ? '-' : t.rows.toLocaleString('en-US'),
+    ]);
+    const headers = ['TABLE', 'SYNC', 'TYPE', 'FREQUENCY', 'STATUS', 'LAST SYNCED', 'ROWS'];
+    const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+    out.push(`  ${s.dim(headers.map((h, i) => h.padEnd(widths[i]!)).join('  '))}`);
+    for (const [i, r] of rows.entries()) {
+      const line = r.map((c, j) => (j === 4 ? colourStatus(s, c) + ' '.repeat(Math.max(0, widths[j]! - c.length)) : c.padEnd(widths[j]!))).join('  ').trimEnd();
+      out.push(`  ${line}`);
+      const error = source.tables[i]!.latest_error;
+      if (error) out.push(`    ${s.red(`error: ${error}`)}`);
+    }
+    out.push('');
+  }
+  if (report.sources.length === 0) out.push('No sources.');
+  return out.join('\n') + '\n';
+};
+
+function colourStatus(s: ReturnType<typeof style>, status: string | null): string {
+  if (!status) return '-';
+  if (status === 'Completed') return s.green(status);
+  if (status === 'Failed' || status.startsWith('Billing')) return s.red(status);
+  if (status === 'Running') return s.yellow(status);
+  return status;
+}
+
+export const statusRenderers = {
+  text: renderText,
+  json: (report: StatusReport) => JSON.stringify(report, null, 2) + '\n',
+} satisfies Record<StatusFormat, Renderer<StatusReport>>;
