@@ -24,8 +24,12 @@ const precompiledValidator = {
 };
 
 await build({
-  entryPoints: [join(root, 'src', 'cli', 'run.ts')],
-  outfile: join(root, 'dist', 'cli.js'),
+  entryPoints: { cli: join(root, 'src', 'cli', 'run.ts') },
+  outdir: join(root, 'dist'),
+  // Commands that talk to PostHog load the client lazily; splitting keeps it (and undici) out of
+  // the start-up path of offline commands such as `lint`.
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
   bundle: true,
   platform: 'node',
   format: 'esm',

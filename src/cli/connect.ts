@@ -1,4 +1,4 @@
-import { createClient, resolveConnection, type PostHogClient } from '../posthog/index.js';
+import type { PostHogClient } from '../posthog/index.js';
 import type { WizardResponse } from '../wizard/types.js';
 import type { DwctlCommand } from './base-command.js';
 
@@ -9,8 +9,13 @@ export interface ConnectionInputs {
   file?: { host?: string; project_id?: number | string } | undefined;
 }
 
-/** A client for the command's connection settings (flags > environment > file), with its masker and verbose log. */
-export function connect(command: DwctlCommand, inputs: ConnectionInputs): PostHogClient {
+/**
+ * A client for the command's connection settings (flags > environment > file), with its masker and
+ * verbose log. The client (and undici) is loaded only here, on demand, so offline commands such as
+ * `lint` never pay for it at start-up.
+ */
+export async function connect(command: DwctlCommand, inputs: ConnectionInputs): Promise<PostHogClient> {
+  const { createClient, resolveConnection } = await import('../posthog/index.js');
   const context = command.context;
   const settings = resolveConnection({ flags: { host: inputs.host, project: inputs.project }, env: context.env, file: inputs.file });
   command.masker.add(settings.apiKey);
@@ -25,6 +30,6 @@ export function connect(command: DwctlCommand, inputs: ConnectionInputs): PostHo
 }
 
 export async function fetchLiveWizard(command: DwctlCommand & ConnectionInputs): Promise<WizardResponse> {
-  const client = connect(command, { host: command.host, project: command.project });
+  const client = await connect(command, { host: command.host, project: command.project });
   return client.wizard();
 }

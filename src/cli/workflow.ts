@@ -80,7 +80,7 @@ export function fileConnection(loaded: LoadedFile): { host?: string; project_id?
 export async function makePlan(command: DwctlCommand, loaded: LoadedFile, request: PlanRequest): Promise<{ plan: Plan; client?: PostHogClient }> {
   checkSourceNames(loaded, request.sources);
   if (hasErrors(loaded.lint)) return { plan: blockedPlan(loaded, loaded.lint, request.prune, request.sources) };
-  const client = connect(command, { host: request.host, project: request.project, file: fileConnection(loaded) });
+  const client = await connect(command, { host: request.host, project: request.project, file: fileConnection(loaded) });
   const catalog = bundledCatalog();
   const observation = await observe({
     desired: loaded.desired,

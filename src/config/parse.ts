@@ -60,7 +60,13 @@ function yamlMessage(message: string, text: string, from: number, to: number, du
     return key ? `The key "${key}" appears more than once in this mapping` : 'A key appears more than once in this mapping';
   }
   // `yaml` messages are good but sometimes carry a trailing code excerpt; keep the first line.
-  return message.split('\n')[0]!.trim();
+  const first = message.split('\n')[0]!.trim();
+  // `{a: ${X}}` is a classic: inside a flow mapping, `{` of `${` opens a mapping. Say so.
+  const lineStart = text.lastIndexOf('\n', Math.max(0, from - 1)) + 1;
+  const lineEnd = text.indexOf('\n', to);
+  const line = text.slice(lineStart, lineEnd === -1 ? undefined : lineEnd);
+  if (/\{[^}]*\$\{/.test(line) && !/["']\$\{/.test(line)) return `${first}. Inside {...} a reference must be quoted: "\${NAME}"`;
+  return first;
 }
 
 export function rangeToSpan(lineCounter: LineCounter, from: number, to: number): Span {

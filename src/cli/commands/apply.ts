@@ -95,7 +95,7 @@ export class ApplyCommand extends DwctlCommand {
   private async freshPlan(): Promise<{ plan: Plan; loaded: LoadedFile; client: PostHogWriter }> {
     const loaded = await loadFile(this, this.file ?? 'warehouse.yaml');
     const { plan, client } = await makePlan(this, loaded, { host: this.host, project: this.project, prune: false, sources: this.sources ?? null });
-    return { plan, loaded, client: client ?? connect(this, { host: this.host, project: this.project, file: fileConnection(loaded) }) };
+    return { plan, loaded, client: client ?? (await connect(this, { host: this.host, project: this.project, file: fileConnection(loaded) })) };
   }
 
   /** A saved plan applies only to the file and the PostHog state it was computed from. */
@@ -106,8 +106,8 @@ export class ApplyCommand extends DwctlCommand {
     if (loaded.sha256 !== plan.file.sha256) {
       throw Object.assign(new StalePlanError(`stale plan: ${loaded.file} changed since the plan was made`), { hint: 'Run `dwctl plan --out PLANFILE` again and review it.' });
     }
-    if (hasErrors(plan.diagnostics)) return { plan, loaded, client: connect(this, { host: this.host, project: this.project, file: fileConnection(loaded) }) };
-    const client = connect(this, { host: this.host, project: this.project, file: fileConnection(loaded) });
+    if (hasErrors(plan.diagnostics)) return { plan, loaded, client: await connect(this, { host: this.host, project: this.project, file: fileConnection(loaded) }) };
+    const client = await connect(this, { host: this.host, project: this.project, file: fileConnection(loaded) });
     if (client.host !== plan.remote.host || client.projectId !== plan.remote.project_id) {
       throw new StalePlanError(`stale plan: it was made for project ${plan.remote.project_id} on ${plan.remote.host}, not project ${client.projectId} on ${client.host}`);
     }

@@ -65,7 +65,7 @@ export class DiscoverCommand extends DwctlCommand {
       this.context.stderr.write(lintRenderers.text({ files: [{ file: this.file, text: loaded.text, diagnostics }], version: VERSION }, { color: this.useColor('stderr') }));
       return ExitCode.Findings;
     }
-    const client = connect(this, { host: this.host, project: this.project, file: fileConnection(loaded) });
+    const client = await connect(this, { host: this.host, project: this.project, file: fileConnection(loaded) });
     let discovered;
     try {
       discovered = await client.databaseSchema(source.type, resolved.config);

@@ -32,7 +32,7 @@ export class ImportCommand extends DwctlCommand {
     if (this.out && !this.force && (await exists(resolve(this.context.cwd, this.out)))) {
       throw new UsageProblem(`${this.out} already exists (use --force to overwrite)`);
     }
-    const client = connect(this, { host: this.host, project: this.project });
+    const client = await connect(this, { host: this.host, project: this.project });
     const listed = await client.listSources();
     const full = await Promise.all(listed.map((s) => client.getSource(s.id)));
     const result = importSources(full, bundledCatalog());

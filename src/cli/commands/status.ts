@@ -46,7 +46,7 @@ export class StatusCommand extends DwctlCommand {
     const intervalMs = parseDuration(this.interval);
     if (intervalMs === undefined) throw new UsageProblem(`--interval "${this.interval}": expected a duration such as 5s or 1m`);
     const loaded = await loadFile(this, this.file);
-    const client = connect(this, { host: this.host, project: this.project, file: fileConnection(loaded) });
+    const client = await connect(this, { host: this.host, project: this.project, file: fileConnection(loaded) });
     const rounds = this.watch ? (this.count ?? Infinity) : 1;
     for (let round = 1; round <= rounds; round++) {
       const report = await readStatus(client, loaded.desired, this.all);
