@@ -11,6 +11,9 @@ import type { JsonSchema } from '../src/schema/generate.js';
 export function compileStandalone(schema: JsonSchema): string {
   const ajv = createAjv({ code: { source: true, esm: true, formats: _`require("ajv-formats/dist/formats").fullFormats` } });
   const validate = ajv.compile(schema);
-  const code = (standaloneCode as unknown as { default?: typeof standaloneCode }).default ?? standaloneCode;
+  // ajv/dist/standalone is CommonJS with the function as its default export.
+  type Standalone = (ajv: unknown, validate: unknown) => string;
+  const module = standaloneCode as unknown as { default?: Standalone } & Standalone;
+  const code: Standalone = module.default ?? module;
   return `${code(ajv, validate)}\nexport function bundledValidator() { return validate; }\n`;
 }
