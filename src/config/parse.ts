@@ -1,4 +1,4 @@
-import { LineCounter, isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Node, type Pair } from 'yaml';
+import { LineCounter, isMap, isPair, isScalar, isSeq, parseDocument, visit, type Document, type Node, type Pair } from 'yaml';
 import { makeDiagnostic, type Diagnostic, type Span } from '../diagnostics/diagnostic.js';
 import { toPointer } from '../diagnostics/diagnostic.js';
 
@@ -19,12 +19,15 @@ export interface ParsedFile {
 
 export function parseWarehouseFile(file: string, text: string): ParsedFile {
   const lineCounter = new LineCounter();
-  const document = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
+  // logLevel 'error': yaml would otherwise call process.emitWarning (e.g. for collection keys), which is output we do not own.
+  const document = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true, logLevel: 'error' });
   const spanOfRange = (from: number, to: number): Span => rangeToSpan(lineCounter, from, to);
   const diagnostics: Diagnostic[] = [];
   for (const error of [...document.errors, ...document.warnings]) {
-    const [from, to] = error.pos;
     const duplicate = error.code === 'DUPLICATE_KEY';
+    const [from, reportedTo] = error.pos;
+    // yaml reports a duplicate key at its first character; the whole key is the useful span.
+    const to = duplicate ? keyEndAt(document, from) ?? reportedTo : reportedTo;
     diagnostics.push(
       makeDiagnostic(duplicate ? 'duplicate-key' : 'yaml-syntax', yamlMessage(error.message, text, from, to, duplicate), {
         file,
@@ -52,6 +55,21 @@ export function parseWarehouseFile(file: string, text: string): ParsedFile {
     }
   }
   return { file, text, document, lineCounter, value, diagnostics };
+}
+
+function keyEndAt(document: Document.Parsed, offset: number): number | undefined {
+  let end: number | undefined;
+  visit(document, {
+    Pair(_, pair) {
+      const range = (pair.key as Node | null)?.range;
+      if (range && range[0] === offset) {
+        end = range[1];
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return end;
 }
 
 function yamlMessage(message: string, text: string, from: number, to: number, duplicate: boolean): string {

@@ -68,6 +68,8 @@ function fieldValue(field: WizardField, sourceName: string): unknown {
     }
     default:
       if (field.secret || field.type === 'password') return reference;
+      // email, url and time values are checked by lint, so an empty placeholder would not lint: use a reference.
+      if (!field.placeholder && (field.type === 'email' || field.type === 'url' || field.type === 'time')) return reference;
       return field.placeholder || '';
   }
 }

@@ -335,6 +335,11 @@ function sshTunnelSchema(label: string): JsonSchema {
           private_key: secret('Private key'),
           passphrase: secret('Passphrase'),
         },
+        // PostHog refuses a tunnel without these ("Username and password required", "Private key is required").
+        allOf: [
+          { if: { properties: { selection: { const: 'password' } }, required: ['selection'] }, then: { required: ['username', 'password'] } },
+          { if: { properties: { selection: { const: 'keypair' } }, required: ['selection'] }, then: { required: ['username', 'private_key'] } },
+        ],
       },
       require_tls: {
         title: 'Require TLS to the database',

@@ -15,14 +15,14 @@ export const plaintextSecret: Rule = {
     for (const source of context.sources) {
       const config = source.value.config;
       const checked = new Set<string>();
-      const check = (value: unknown, path: string[], what: string): void => {
+      const check = (value: unknown, path: string[], what: string, lookalike = false): void => {
         checked.add(path.join('\u0000'));
         if (value === undefined || value === null || value === '') return;
         if (typeof value === 'string' && singleReference(value)) return;
         const variable = suggestedVariable(source.name, path[path.length - 1]!);
         context.report(
           'plaintext-secret',
-          `${what} is a secret but holds a literal value; write a reference such as \${${variable}} and set that variable where dwctl runs.`,
+          `${what} ${lookalike ? 'holds what looks like a credential' : 'is a secret but holds a literal value'}; write a reference such as \${${variable}} and set that variable where dwctl runs.`,
           path,
         );
       };
@@ -42,7 +42,7 @@ export const plaintextSecret: Rule = {
       const scan = (value: unknown, path: string[]): void => {
         if (checked.has(path.join('\u0000'))) return;
         if (typeof value === 'string') {
-          if (CREDENTIAL_LOOKALIKE.test(value)) check(value, path, path.slice(2).join('.'));
+          if (CREDENTIAL_LOOKALIKE.test(value)) check(value, path, path.slice(2).join('.'), true);
         } else if (isRecord(value)) {
           for (const [key, child] of Object.entries(value)) scan(child, [...path, key]);
         }

@@ -78,10 +78,9 @@ export const selfManagedCdc: Rule = {
       if (!source.info?.supportsCdc || typeof cdc !== 'object' || cdc === null) continue;
       const settings = cdc as Record<string, unknown>;
       if (settings.management !== 'self_managed') continue;
-      for (const key of ['publication_name', 'slot_name']) {
-        if (typeof settings[key] !== 'string') {
-          context.report('missing-property', `Self-managed CDC needs cdc.${key}: the one you created for PostHog.`, ['sources', source.name, 'cdc'], 'key');
-        }
+      const missing = ['publication_name', 'slot_name'].filter((key) => typeof settings[key] !== 'string');
+      if (missing.length > 0) {
+        context.report('missing-property', `Self-managed CDC needs ${missing.map((k) => `cdc.${k}`).join(' and ')}: the ones you created for PostHog.`, ['sources', source.name, 'cdc'], 'key');
       }
     }
   },
