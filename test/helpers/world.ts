@@ -1,0 +1,89 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startEmulator, type Emulator, type EmulatorOptions } from '../emulator/server.js';
+import { startPglite, type PgServer } from '../emulator/pg/harness.js';
+import { REPO_ROOT } from './spawn-cli.js';
+import { runCli, type CliResult } from './run-cli.js';
+
+/**
+ * A small world for end-to-end tests: the shop database (PGlite over its socket), the PostHog emulator,
+ * and a working directory with a warehouse.yaml. Commands run in-process against real sockets.
+ */
+export interface World {
+  emulator: Emulator;
+  database: PgServer;
+  dir: string;
+  /** Secrets the tests set, so tests can assert none of them leaks. */
+  secrets: string[];
+  env: Record<string, string>;
+  write(yaml: string, file?: string): Promise<void>;
+  read(file: string): Promise<string>;
+  dwctl(...argv: string[]): Promise<CliResult>;
+  close(): Promise<void>;
+}
+
+export const STRIPE_KEY = 'rk_test_world_key_0123456789';
+export const STRIPE_READONLY_KEY = 'rk_test_readonly_key_0123456789';
+export const WEBHOOK_SECRET = 'whsec_world_signing_secret_0123';
+export const API_KEY = 'phx_test_key';
+
+export async function startWorld(options: EmulatorOptions = {}): Promise<World> {
+  const seedSql = await readFile(join(REPO_ROOT, 'test', 'emulator', 'pg', 'shop-seed.sql'), 'utf8');
+  const database = await startPglite({ seedSql });
+  const emulator = await startEmulator({
+    stripeKeys: { [STRIPE_KEY]: { webhookWrite: true }, [STRIPE_READONLY_KEY]: { webhookWrite: false } },
+    syncDurationMs: 300,
+    ...options,
+  });
+  const dir = await mkdtemp(join(tmpdir(), 'dwctl-world-'));
+  const env: Record<string, string> = {
+    POSTHOG_HOST: emulator.url,
+    POSTHOG_PROJECT_ID: String(emulator.projectId),
+    POSTHOG_PERSONAL_API_KEY: API_KEY,
+    DB_HOST: database.host,
+    DB_PORT: String(database.port),
+    SHOP_DB_PASSWORD: database.password || 'pglite-accepts-any-password',
+    STRIPE_SECRET_KEY: STRIPE_KEY,
+    STRIPE_READONLY_KEY,
+    STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
+  };
+  return {
+    emulator,
+    database,
+    dir,
+    secrets: [env.SHOP_DB_PASSWORD!, STRIPE_KEY, STRIPE_READONLY_KEY, WEBHOOK_SECRET, API_KEY],
+    env,
+    write: (yaml, file = 'warehouse.yaml') => writeFile(join(dir, file), yaml),
+    read: (file) => readFile(join(dir, file), 'utf8'),
+    dwctl: (...argv) => runCli(argv, { cwd: dir, env }),
+    async close() {
+      await emulator.close();
+      await database.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Replace what differs between runs (ids, ports, fingerprints, hashes, times) so outputs compare exactly. */
+export function normalise(text: string, world: Pick<World, 'emulator' | 'database'>): string {
+  return text
+    .split(world.emulator.url)
+    .join('http://EMULATOR')
+    .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<uuid>')
+    .replace(/\b[0-9a-f]{64}\b/g, '<sha256>')
+    .replace(/\b[0-9a-f]{12}\b/g, '<hash12>')
+    .split(`${world.database.host}:${world.database.port}`)
+    .join('DB_HOST:DB_PORT')
+    .replace(new RegExp(`"port": ${world.database.port}\\b`, 'g'), '"port": "<db-port>"')
+    .replace(new RegExp(`"${escape(world.database.host)}"`, 'g'), '"<db-host>"');
+}
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Assert no secret appears in any of the given texts. */
+export function leakedSecrets(world: Pick<World, 'secrets'>, ...texts: string[]): string[] {
+  return world.secrets.filter((secret) => texts.some((text) => text.includes(secret)));
+}
