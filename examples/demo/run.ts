@@ -45,7 +45,8 @@ async function main(): Promise<number> {
       POSTHOG_PERSONAL_API_KEY: 'phx_test_key',
       DEMO_DB_HOST: database.host,
       DEMO_DB_PORT: String(database.port),
-      SHOP_DB_PASSWORD: database.password,
+      // PGlite accepts any password; a distinctive one shows that it is masked wherever it could appear.
+      SHOP_DB_PASSWORD: 'demo-shop-db-password',
       STRIPE_SECRET_KEY: 'rk_test_demo_key',
       STRIPE_WEBHOOK_SECRET: 'whsec_demo_signing_secret',
       ...(process.env.NO_COLOR ? { NO_COLOR: process.env.NO_COLOR } : {}),

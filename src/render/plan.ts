@@ -24,6 +24,9 @@ function bySource(plan: Plan): Map<string, Change[]> {
 }
 
 function show(value: unknown): string {
+  if (Array.isArray(value) && value.length > 8) {
+    return `${value.length} items: ${value.slice(0, 5).map((v) => JSON.stringify(v)).join(', ')}, …`;
+  }
   return value === undefined ? 'null' : JSON.stringify(value);
 }
 
@@ -53,7 +56,8 @@ function changeTitle(change: Change): string {
 
 /** The field lines of one change: `+ key = value` for create, `~ key = before → after` for update. */
 function fieldLines(change: Change): { symbol: string; text: string }[] {
-  if (change.action === 'create') return flatten(change.after).map(([k, v]) => ({ symbol: '+', text: `${k} = ${show(v)}` }));
+  // A new object's unset fields say nothing: show what is set.
+  if (change.action === 'create') return flatten(change.after).filter(([, v]) => v !== null).map(([k, v]) => ({ symbol: '+', text: `${k} = ${show(v)}` }));
   if (change.action === 'delete') return flatten(change.before).map(([k, v]) => ({ symbol: '-', text: `${k} = ${show(v)}` }));
   if (change.action === 'update') {
     const before = new Map(flatten(change.before));
@@ -113,7 +117,12 @@ function colourAction(s: Style, action: Change['action'], text: string): string 
 function costSentence(plan: Plan): string {
   const known = plan.cost.known_rows_per_month;
   const unknown = plan.cost.unestimated_tables;
-  const parts = [`Cost: about ${known.toLocaleString('en-US')} billed rows a month from full refreshes with known row counts`];
+  const estimated = plan.cost.tables.filter((t) => t.rows_per_month !== null).length;
+  const parts = [
+    estimated > 0
+      ? `Cost: about ${known.toLocaleString('en-US')} billed rows a month from ${plural(estimated, 'full refresh', 'full refreshes')} with known row counts`
+      : 'Cost: no monthly estimate',
+  ];
   if (unknown > 0) {
     parts.push(
       `${plural(unknown, 'table')} cannot be estimated (rows unknown: PostHog does not count Postgres rows, and incremental, append, CDC and webhook tables are billed by the rows that change)`,

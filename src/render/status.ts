@@ -41,7 +41,10 @@ const renderText: Renderer<StatusReport> = (report, options) => {
       continue;
     }
     out.push(`${s.bold(head)}: ${colourStatus(s, source.status)}${source.declared ? '' : s.dim(' (not declared in the file)')}`);
-    const rows = source.tables.map((t) => [
+    // Tables that do not sync are noise in a status view; JSON keeps them all.
+    const synced = source.tables.filter((t) => t.should_sync || t.status !== null);
+    const idle = source.tables.length - synced.length;
+    const rows = synced.map((t) => [
       t.warehouse_table,
       t.should_sync ? 'on' : 'off',
       t.sync_type ?? '-',
@@ -56,9 +59,10 @@ const renderText: Renderer<StatusReport> = (report, options) => {
     for (const [i, r] of rows.entries()) {
       const line = r.map((c, j) => (j === 4 ? colourStatus(s, c) + ' '.repeat(Math.max(0, widths[j]! - c.length)) : c.padEnd(widths[j]!))).join('  ').trimEnd();
       out.push(`  ${line}`);
-      const error = source.tables[i]!.latest_error;
+      const error = synced[i]!.latest_error;
       if (error) out.push(`    ${s.red(`error: ${error}`)}`);
     }
+    if (idle > 0) out.push(s.dim(`  ${idle === 1 ? '1 more table is' : `${idle} more tables are`} not synced.`));
     out.push('');
   }
   if (report.sources.length === 0) out.push('No sources.');

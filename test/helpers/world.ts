@@ -43,7 +43,8 @@ export async function startWorld(options: EmulatorOptions = {}): Promise<World> 
     POSTHOG_PERSONAL_API_KEY: API_KEY,
     DB_HOST: database.host,
     DB_PORT: String(database.port),
-    SHOP_DB_PASSWORD: database.password || 'pglite-accepts-any-password',
+    // PGlite accepts any password: a distinctive one makes leak checks meaningful.
+    SHOP_DB_PASSWORD: database.kind === 'pglite' ? 'world-shop-db-password' : database.password,
     STRIPE_SECRET_KEY: STRIPE_KEY,
     STRIPE_READONLY_KEY,
     STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
