@@ -15,6 +15,7 @@ import { connect } from './connect.js';
 import type { DwctlCommand } from './base-command.js';
 import type { PostHogClient } from '../posthog/index.js';
 import { isRecord } from '../lint/rule.js';
+import { didYouMean } from '../lint/suggest.js';
 
 /** A warehouse.yaml read and linted: the common first step of every command that talks to PostHog. */
 export interface LoadedFile {
@@ -68,7 +69,10 @@ export function checkSourceNames(loaded: LoadedFile, names: string[] | null): vo
   if (!names) return;
   const declared = new Set(loaded.desired.sources.map((s) => s.name));
   const unknown = names.filter((n) => !declared.has(n));
-  if (unknown.length > 0) throw new UsageProblem(`--source ${unknown.join(', ')}: no such source in ${loaded.file} (declared: ${[...declared].join(', ') || 'none'})`);
+  if (unknown.length > 0) {
+    const hint = unknown.length === 1 ? didYouMean(unknown[0]!, declared) : '';
+    throw new UsageProblem(`--source ${unknown.join(', ')}: no such source in ${loaded.file} (declared: ${[...declared].join(', ') || 'none'}).${hint}`);
+  }
 }
 
 export function fileConnection(loaded: LoadedFile): { host?: string; project_id?: number | string } | undefined {

@@ -309,6 +309,7 @@ function planNewSource(ctx: SourceContext, settings: Map<string, TableSettings>,
   changes.push({
     address: `source.${source.name}`,
     kind: 'source',
+    source_type: source.type,
     action: 'create',
     remote_id: null,
     source: source.name,
@@ -370,6 +371,7 @@ function planExistingSource(ctx: SourceContext, remote: RemoteSourceInfo, settin
   changes.push({
     address: `source.${source.name}`,
     kind: 'source',
+    source_type: source.type,
     action: sourceChanged ? 'update' : 'no-op',
     remote_id: remote.id,
     source: source.name,
@@ -389,7 +391,7 @@ function planExistingSource(ctx: SourceContext, remote: RemoteSourceInfo, settin
       continue;
     }
     const diff = diffTable(desiredSettings, schema, table);
-    if (diff) changes.push(tableChange(source, table.name, 'update', schema.id, diff.before, diff.after, `settings differ: ${Object.keys(diff.after).join(', ')}`));
+    if (diff) changes.push(tableChange(source, table.name, 'update', schema.id, diff.before, diff.after, `settings differ: ${differingKeys(diff).join(', ')}`));
     else changes.push(tableChange(source, table.name, 'no-op', schema.id, null, null, 'in sync'));
   }
   // Tables dropped from the file are disabled, never deleted (contract §1).
@@ -461,6 +463,7 @@ function planUndeclared(desired: DesiredState, observed: ObservedState, prune: b
     changes.push({
       address: `remote.${remote.source_type}.${remote.prefix ?? ''}`,
       kind: 'source',
+      source_type: remote.source_type,
       action: 'delete',
       remote_id: remote.id,
       source: `${remote.source_type}:${remote.prefix ?? ''}`,
@@ -522,6 +525,11 @@ function diffTable(desired: TableSettings, remote: RemoteSchemaInfo, declared: D
     after.sync_type = desired.sync_type;
   }
   return Object.keys(after).length > 0 ? { before, after } : undefined;
+}
+
+/** The keys whose values really change (an update also carries sync_type unchanged where PostHog needs it). */
+function differingKeys(diff: { before: Record<string, unknown>; after: Record<string, unknown> }): string[] {
+  return Object.keys(diff.after).filter((k) => !sameValue(diff.before[k], diff.after[k]));
 }
 
 function normaliseTime(value: string | null | undefined): string | null {

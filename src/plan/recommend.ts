@@ -29,6 +29,12 @@ export function realCandidates(table: DiscoveredTableInfo): IncrementalFieldInfo
   return table.incremental_fields.filter((f) => f.field_type !== 'xid');
 }
 
+const TIME_TYPES = new Set(['timestamp', 'datetime', 'date', 'timestamptz']);
+
+function isTimeField(field: IncrementalFieldInfo): boolean {
+  return TIME_TYPES.has(field.field_type.toLowerCase());
+}
+
 export function recommend(table: DiscoveredTableInfo): Recommendation {
   if (table.webhook_only) return { sync: 'webhook', incremental_field: null, reason: 'PostHog can only sync this table by webhook' };
   const candidates = realCandidates(table);
@@ -36,16 +42,17 @@ export function recommend(table: DiscoveredTableInfo): Recommendation {
   if (table.incremental_available && updated) {
     return { sync: 'incremental', incremental_field: updated.field, reason: `${updated.field} tracks updates, so only changed rows are imported` };
   }
-  if (table.append_available && candidates.length > 0) {
-    const ordering = candidates.find(isCreatedAtField) ?? candidates.find((f) => f.field === 'id') ?? candidates[0]!;
+  // Only a field that orders rows by arrival will do: a created-at style field, a time column, or the id.
+  // An arbitrary number (customer_id, a count in an aggregate view) would silently skip rows.
+  const ordering = candidates.find(isCreatedAtField) ?? candidates.find(isTimeField) ?? candidates.find((f) => f.field === 'id');
+  if (table.append_available && ordering) {
     return {
       sync: 'append',
       incremental_field: ordering.field,
       reason: `no updated-at field: append on ${ordering.field} imports only new rows (right for append-only tables)`,
     };
   }
-  if (table.incremental_available && candidates.length > 0) {
-    const ordering = candidates[0]!;
+  if (table.incremental_available && ordering) {
     return { sync: 'incremental', incremental_field: ordering.field, reason: `incremental on ${ordering.field} imports only new rows` };
   }
   if (table.supports_webhooks) return { sync: 'webhook', incremental_field: null, reason: 'no ordering field; webhooks deliver changes as they happen' };

@@ -14,6 +14,8 @@ export interface Change {
   action: Action;
   /** PostHog's id of the source or schema; null for what does not exist yet. */
   remote_id: string | null;
+  /** Source changes only: the source type (for display; also on no-op and update changes, whose before/after hold only differences). */
+  source_type?: string;
   /** The declared source's name (or the remote source's label for an undeclared one). */
   source: string;
   /** Tables only: the name users query in PostHog, lower(prefix + type + "_" + table). */

@@ -26,9 +26,11 @@ const renderText: Renderer<DiscoverResult> = (result, options) => {
   }));
   const headers = { table: 'TABLE', rows: 'ROWS', sync: 'SYNC TYPES', fields: 'INCREMENTAL FIELDS', keys: 'PRIMARY KEY', recommended: 'RECOMMENDED', declared: 'DECLARED' };
   const columns = Object.keys(headers) as (keyof typeof headers)[];
-  const width = Object.fromEntries(columns.map((c) => [c, Math.min(40, Math.max(headers[c].length, ...rows.map((r) => r[c].length)))])) as Record<keyof typeof headers, number>;
+  // Sync types are never cut (at most 52 characters); long candidate lists are.
+  const cap = (c: keyof typeof headers) => (c === 'sync' ? Infinity : 40);
+  const width = Object.fromEntries(columns.map((c) => [c, Math.min(cap(c), Math.max(headers[c].length, ...rows.map((r) => r[c].length)))])) as Record<keyof typeof headers, number>;
   const cut = (text: string, w: number) => (text.length > w ? `${text.slice(0, w - 1)}…` : text.padEnd(w));
-  out.push(s.dim(columns.map((c) => cut(headers[c], width[c])).join('  ')));
+  out.push(s.dim(columns.map((c) => cut(headers[c], width[c])).join('  ').trimEnd()));
   for (const r of rows) out.push(columns.map((c) => cut(r[c], width[c])).join('  ').trimEnd());
   const problems = result.tables.filter((t) => t.problems.length > 0);
   if (problems.length > 0) {
@@ -39,7 +41,9 @@ const renderText: Renderer<DiscoverResult> = (result, options) => {
   for (const t of result.tables) out.push(s.dim(`  ${t.table}: ${t.recommended.reason}`));
   const unknown = result.tables.filter((t) => t.rows === null).length;
   if (unknown > 0) out.push('', `Rows unknown for ${plural(unknown, 'table')}: PostHog does not count rows for this source type.`);
-  out.push('', `Rows synced are billed: add only what you need, e.g. dwctl discover ${result.source} --add ${result.tables.slice(0, 2).map((t) => t.table).join(' ') || 'TABLE'}`);
+  // Suggest tables the file does not declare yet (adding a declared one does nothing).
+  const undeclared = result.tables.filter((t) => t.declared === null);
+  out.push('', `Rows synced are billed: add only what you need, e.g. dwctl discover ${result.source} --add ${undeclared.slice(0, 2).map((t) => t.table).join(' ') || 'TABLE'}`);
   return out.join('\n') + '\n';
 };
 

@@ -58,10 +58,14 @@ function changeTitle(change: Change): string {
 function fieldLines(change: Change): { symbol: string; text: string }[] {
   // A new object's unset fields say nothing: show what is set.
   if (change.action === 'create') return flatten(change.after).filter(([, v]) => v !== null).map(([k, v]) => ({ symbol: '+', text: `${k} = ${show(v)}` }));
-  if (change.action === 'delete') return flatten(change.before).map(([k, v]) => ({ symbol: '-', text: `${k} = ${show(v)}` }));
+  if (change.action === 'delete') return flatten(change.before).filter(([, v]) => v !== null).map(([k, v]) => ({ symbol: '-', text: `${k} = ${show(v)}` }));
   if (change.action === 'update') {
     const before = new Map(flatten(change.before));
-    return flatten(change.after).map(([k, v]) => ({ symbol: '~', text: `${k} = ${show(before.get(k))} → ${show(v)}` }));
+    // A field sent unchanged with the update (PostHog wants sync_type with key or should_sync edits) is not shown as a change.
+    return flatten(change.after).map(([k, v]) => ({
+      symbol: '~',
+      text: JSON.stringify(before.get(k) ?? null) === JSON.stringify(v ?? null) ? `${k} = ${show(v)} (unchanged, sent with the update)` : `${k} = ${show(before.get(k))} → ${show(v)}`,
+    }));
   }
   return [];
 }
@@ -76,7 +80,7 @@ const renderText: Renderer<Plan> = (plan, options) => {
   const errors = plan.diagnostics.filter((d) => d.severity === 'error');
   for (const [source, changes] of bySource(plan)) {
     const head = changes.find((c) => c.kind === 'source');
-    const label = head?.after?.source_type ?? head?.before?.source_type;
+    const label = head?.source_type ?? head?.after?.source_type ?? head?.before?.source_type;
     out.push(s.bold(`source ${source}${typeof label === 'string' ? ` (${label})` : ''}`));
     const unchanged = changes.filter((c) => c.action === 'no-op' && c.kind === 'table');
     for (const change of changes) {
@@ -164,8 +168,16 @@ const renderMarkdown: Renderer<Plan> = (plan) => {
   head.push(`### dwctl plan: ${plan.summary.create} to create, ${plan.summary.update} to update, ${plan.summary.delete} to delete`);
   head.push('');
   if (errors.length > 0) head.push(`> [!CAUTION]\n> Plan blocked by ${plural(errors.length, 'error')}: apply would not run.`, '');
+  // The summary and the diagnostics share a budget too: a huge project must not push the comment over the limit.
+  const headBudget = MARKDOWN_LIMIT - 2_000;
+  const size = () => head.reduce((n, line) => n + line.length + 1, 0);
   head.push('| Source | Create | Update | Delete | Unchanged | Rows/month (known) |', '| --- | ---: | ---: | ---: | ---: | ---: |');
-  for (const [source, changes] of bySource(plan)) {
+  const groups = [...bySource(plan)];
+  for (const [index, [source, changes]] of groups.entries()) {
+    if (size() > headBudget / 2) {
+      head.push(`| _${plural(groups.length - index, 'more source')}_ | | | | | |`);
+      break;
+    }
     const count = (a: Change['action']) => changes.filter((c) => c.action === a).length;
     const rows = plan.cost.tables.filter((t) => t.address.startsWith(`source.${source}.`)).reduce((sum, t) => sum + (t.rows_per_month ?? 0), 0);
     head.push(`| \`${source}\` | ${count('create')} | ${count('update')} | ${count('delete')} | ${count('no-op')} | ${rows.toLocaleString('en-US')} |`);
@@ -173,7 +185,15 @@ const renderMarkdown: Renderer<Plan> = (plan) => {
   head.push('', costSentence(plan), '');
   if (errors.length + warnings.length > 0) {
     head.push(`**${plural(errors.length, 'error')}, ${plural(warnings.length, 'warning')}**`, '');
-    for (const d of [...errors, ...warnings]) head.push(`- ${d.severity === 'error' ? '❌' : '⚠️'} \`${d.code}\` ${escapeMarkdown(d.message)} (${d.file}:${d.line}:${d.column})`);
+    const listed = [...errors, ...warnings];
+    for (const [index, d] of listed.entries()) {
+      const line = `- ${d.severity === 'error' ? '❌' : '⚠️'} \`${d.code}\` ${escapeMarkdown(d.message)} (${d.file}:${d.line}:${d.column})`;
+      if (size() + line.length > headBudget) {
+        head.push(`- _…and ${listed.length - index} more: see the full plan in the job log (\`dwctl show\`)._`);
+        break;
+      }
+      head.push(line);
+    }
     head.push('');
   }
   const sections: string[] = [];

@@ -1,0 +1,170 @@
+/**
+ * More drift end to end: source description and config, frequencies and times of day, a disabled table
+ * declared again, and a Stripe source whose webhook was disabled. Each plan is applied and must converge.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { leakedSecrets, normalise, startWorld, type World } from '../helpers/world.js';
+
+let world: World;
+
+beforeAll(async () => {
+  world = await startWorld();
+});
+afterAll(async () => {
+  await world.close();
+});
+afterEach(() => {
+  world.emulator.reset();
+});
+
+async function dwctl(...argv: string[]) {
+  const result = await world.dwctl(...argv);
+  expect(leakedSecrets(world, result.stdout, result.stderr)).toEqual([]);
+  const norm = (text: string) => normalise(text, world).split(String(world.database.port)).join('<db-port>');
+  return { ...result, out: norm(result.stdout), err: norm(result.stderr) };
+}
+
+async function converges(): Promise<void> {
+  const applied = await dwctl('apply', '--yes');
+  expect(applied.stderr).not.toMatch(/✘|failed/);
+  expect(applied.exitCode).toBe(0);
+  const after = await dwctl('plan', '--detailed-exitcode');
+  expect(after.out).toMatch(/No changes\. PostHog matches the file\.\n$/);
+  expect(after.exitCode).toBe(0);
+}
+
+const SHOP = `version: 1
+sources:
+  shop_db:
+    type: Postgres
+    prefix: shop_
+    description: Shop database
+    config:
+      host: \${DB_HOST}
+      port: \${DB_PORT}
+      database: postgres
+      user: postgres
+      password: \${SHOP_DB_PASSWORD}
+      schema: public
+    tables:
+      orders: { sync: incremental, incremental_field: updated_at, sync_frequency: 1hour }
+      users: { sync: incremental, incremental_field: updated_at }
+      countries: { sync: full_refresh, sync_frequency: 7day }
+`;
+
+describe('drift on an existing Postgres source', () => {
+  it('plans description, config, frequency and time-of-day updates; apply converges', async () => {
+    await world.write(SHOP);
+    await converges();
+    await world.write(
+      SHOP.replace('description: Shop database', 'description: The shop database')
+        .replace('user: postgres', 'user: reader')
+        .replace('sync_frequency: 1hour', 'sync_frequency: 6hour')
+        .replace('users: { sync: incremental, incremental_field: updated_at }', 'users: { sync: incremental, incremental_field: updated_at, sync_time_of_day: "03:30:00" }'),
+    );
+    const r = await dwctl('plan', '--detailed-exitcode');
+    expect(r.exitCode).toBe(2);
+    expect(r.out).toMatchInlineSnapshot(`
+      "source shop_db (Postgres)
+        ~ update source  # the file's description and config differ from PostHog's; credentials are re-sent with the update
+            ~ description = "Shop database" → "The shop database"
+            ~ config.user = "postgres" → "reader"
+        ~ update table orders → shop_postgres_orders  # settings differ: sync_frequency
+            ~ sync_frequency = "1hour" → "6hour"
+        ~ update table users → shop_postgres_users  # settings differ: sync_time_of_day
+            ~ sync_time_of_day = null → "03:30:00"
+        = 1 table unchanged: countries
+
+      Cost: no monthly estimate; 3 tables cannot be estimated (rows unknown: PostHog does not count Postgres rows, and incremental, append, CDC and webhook tables are billed by the rows that change).
+
+      Plan: 0 to create, 3 to update, 0 to delete.
+      "
+    `);
+    await converges();
+  });
+
+  it('a table dropped from the file and declared again is re-enabled; apply converges', async () => {
+    await world.write(SHOP);
+    await converges();
+    await world.write(SHOP.replace('      countries: { sync: full_refresh, sync_frequency: 7day }\n', ''));
+    await converges();
+    await world.write(SHOP);
+    const r = await dwctl('plan', '--detailed-exitcode');
+    expect(r.exitCode).toBe(2);
+    expect(r.out).toMatchInlineSnapshot(`
+      "source shop_db (Postgres)
+        = unchanged source
+        ~ update table countries → shop_postgres_countries  # settings differ: should_sync
+            ~ should_sync = false → true
+            ~ sync_type = "full_refresh" (unchanged, sent with the update)
+        = 2 tables unchanged: orders, users
+
+      Cost: no monthly estimate; 3 tables cannot be estimated (rows unknown: PostHog does not count Postgres rows, and incremental, append, CDC and webhook tables are billed by the rows that change).
+
+      Plan: 0 to create, 1 to update, 0 to delete.
+      "
+    `);
+    await converges();
+  });
+});
+
+describe('drift on an existing Stripe source', () => {
+  it('a new webhook table after apply; apply converges', async () => {
+    const yaml = `version: 1
+sources:
+  billing:
+    type: Stripe
+    prefix: billing_
+    config:
+      auth_method: { selection: api_key, stripe_secret_key: "\${STRIPE_SECRET_KEY}" }
+    tables:
+      Customer: { sync: webhook }
+      Charge: { sync: append, incremental_field: created }
+    webhook:
+      signing_secret: \${STRIPE_WEBHOOK_SECRET}
+`;
+    await world.write(yaml);
+    await converges();
+    await world.write(yaml.replace('      Charge:', '      Subscription: { sync: webhook }\n      Charge:'));
+    const r = await dwctl('plan', '--detailed-exitcode');
+    expect(r.exitCode).toBe(2);
+    expect(r.out).toMatchInlineSnapshot(`
+      "source billing (Stripe)
+        = unchanged source
+        ~ update table Subscription → billing_stripe_subscription  # settings differ: should_sync, sync_type, sync_frequency
+            ~ should_sync = false → true
+            ~ sync_type = null → "webhook"
+            ~ sync_frequency = "6hour" → "24hour"
+        = unchanged webhook
+        = 2 tables unchanged: Charge, Customer
+
+      Cost: no monthly estimate; 3 tables cannot be estimated (rows unknown: PostHog does not count Postgres rows, and incremental, append, CDC and webhook tables are billed by the rows that change).
+
+      Plan: 0 to create, 1 to update, 0 to delete.
+      "
+    `);
+    await converges();
+  });
+});
+
+describe('xmin', () => {
+  it('a table synced by xmin plans, applies and converges', async () => {
+    await world.write(SHOP.replace('countries: { sync: full_refresh, sync_frequency: 7day }', 'countries: { sync: xmin, sync_frequency: 12hour }'));
+    const r = await dwctl('plan', '--format', 'json');
+    expect(r.exitCode).toBe(0);
+    const plan = JSON.parse(r.out) as { diagnostics: unknown[]; changes: { address: string; after: unknown }[] };
+    expect(plan.diagnostics).toEqual([]);
+    expect(plan.changes.find((c) => c.address === 'source.shop_db.table.countries')!.after).toMatchInlineSnapshot(`
+      {
+        "incremental_field": null,
+        "incremental_field_type": null,
+        "primary_key_columns": null,
+        "should_sync": true,
+        "sync_frequency": "12hour",
+        "sync_time_of_day": null,
+        "sync_type": "xmin",
+      }
+    `);
+    await converges();
+  });
+});
