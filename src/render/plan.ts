@@ -196,6 +196,13 @@ const renderMarkdown: Renderer<Plan> = (plan) => {
     }
     head.push('');
   }
+  // Notes (unmanaged sources, recommendations) are worth a reviewer's glance, but folded away.
+  const notes = plan.diagnostics.filter((d) => d.severity === 'info');
+  if (notes.length > 0 && size() < headBudget) {
+    const items = notes.map((d) => `- \`${d.code}\` ${escapeMarkdown(d.message)}`).join('\n');
+    const block = `<details><summary>${plural(notes.length, 'note')}</summary>\n\n${items}\n</details>\n`;
+    if (size() + block.length <= headBudget) head.push(block);
+  }
   const sections: string[] = [];
   for (const [source, changes] of bySource(plan)) {
     const changed = changes.filter((c) => c.action !== 'no-op');
@@ -203,7 +210,9 @@ const renderMarkdown: Renderer<Plan> = (plan) => {
     const body = changed.flatMap((c) => [`${SYMBOL[c.action]} ${changeTitle(c)}`, ...fieldLines(c).map((l) => `${l.symbol}     ${l.text}`)]);
     sections.push(`<details><summary><code>${source}</code>: ${plural(changed.length, 'change')}</summary>\n\n\`\`\`diff\n${body.join('\n').replace(/```/g, "'''")}\n\`\`\`\n</details>\n`);
   }
-  const footer = `\n<sub>dwctl ${plan.dwctl_version} · project ${plan.remote.project_id} · fingerprint ${plan.remote.fingerprint.slice(0, 12)}</sub>\n`;
+  // A plan blocked by lint errors never reached PostHog: no project or fingerprint to show.
+  const reached = plan.remote.project_id !== '';
+  const footer = `\n<sub>dwctl ${plan.dwctl_version}${reached ? ` · project ${plan.remote.project_id} · fingerprint ${plan.remote.fingerprint.slice(0, 12)}` : ' · PostHog was not contacted'}</sub>\n`;
   let text = head.join('\n');
   let omitted = 0;
   for (const section of sections) {

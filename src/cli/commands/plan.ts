@@ -7,6 +7,7 @@ import { ExitCode } from '../exit-codes.js';
 import { writeTextFileAtomic } from '../files.js';
 import { loadFile, makePlan } from '../workflow.js';
 import type { Plan } from '../../plan/types.js';
+import { UsageProblem } from '../../errors.js';
 
 export class PlanCommand extends DwctlCommand {
   static override paths = [['plan']];
@@ -41,6 +42,7 @@ export class PlanCommand extends DwctlCommand {
   }
 
   protected async run(): Promise<ExitCode> {
+    if (this.prune && this.sources) throw new UsageProblem('--prune deletes sources the file does not declare, so it cannot be limited with --source');
     const loaded = await loadFile(this, this.file);
     const { plan } = await makePlan(this, loaded, { host: this.host, project: this.project, prune: this.prune, sources: this.sources ?? null });
     if (this.out) await writeTextFileAtomic(this.context.cwd, this.out, this.masker.mask(serialisePlan(plan)));
