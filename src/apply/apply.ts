@@ -59,22 +59,27 @@ function isNotFound(error: unknown): boolean {
 }
 
 /**
- * Execute a plan: per source, in dependency order (source, then tables, then webhook); independent sources
+ * Execute a plan: per source, in dependency order (source, then tables, then webhook; on an existing source
+ * a webhook that does not exist yet comes before the tables, see applySource); independent sources
  * concurrently. A failure stops that source's remaining changes (skipped); the others go on. Nothing here
  * re-plans: the plan says what to do, and every step that could duplicate something checks PostHog first.
  */
 export async function applyPlan(plan: Plan, client: PostHogWriter, inputs: ReadonlyMap<string, SourceInputs>, masker: SecretMasker, hooks: ApplyHooks = {}): Promise<ApplyResult> {
   const groups = new Map<string, Change[]>();
+  // The source's own id comes from its source change, no-op included: the remote_id of a table change is
+  // the schema's id, and that of a webhook update is the webhook function's id.
+  const sourceIds = new Map<string, string>();
   for (const change of plan.changes) {
+    if (change.kind === 'source' && change.remote_id) sourceIds.set(change.source, change.remote_id);
     if (change.action === 'no-op') continue;
     groups.set(change.source, [...(groups.get(change.source) ?? []), change]);
   }
-  const perSource = await Promise.all([...groups].map(([name, changes]) => applySource(changes, client, inputs.get(name), masker, hooks)));
+  const perSource = await Promise.all([...groups].map(([name, changes]) => applySource(changes, sourceIds.get(name) ?? null, client, inputs.get(name), masker, hooks)));
   const results = perSource.flat();
   return { format_version: 1, ok: results.every((r) => r.status !== 'failed'), results };
 }
 
-async function applySource(changes: Change[], client: PostHogWriter, inputs: SourceInputs | undefined, masker: SecretMasker, hooks: ApplyHooks): Promise<ChangeResult[]> {
+async function applySource(changes: Change[], remoteSourceId: string | null, client: PostHogWriter, inputs: SourceInputs | undefined, masker: SecretMasker, hooks: ApplyHooks): Promise<ChangeResult[]> {
   const results: ChangeResult[] = [];
   const record = (change: Change, status: ResultStatus, remoteId: string | null, error: unknown, note?: string): void => {
     const result: ChangeResult = {
@@ -95,7 +100,9 @@ async function applySource(changes: Change[], client: PostHogWriter, inputs: Sou
   const sourceChange = changes.find((c) => c.kind === 'source');
   const tableChanges = changes.filter((c) => c.kind === 'table');
   const webhookChange = changes.find((c) => c.kind === 'webhook');
-  let sourceId = sourceChange?.remote_id ?? tableChanges.find((c) => c.remote_id)?.remote_id ?? null;
+  let sourceId = sourceChange?.remote_id ?? remoteSourceId;
+  /** Schema ids of the tables created with the source, by table name. */
+  let createdIds = new Map<string, string>();
 
   if (sourceChange?.action === 'delete') {
     hooks.onStart?.(sourceChange);
@@ -120,7 +127,7 @@ async function applySource(changes: Change[], client: PostHogWriter, inputs: Sou
       if (sourceChange.action === 'create') {
         sourceId = await createSource(client, sourceChange, tableChanges, inputs);
         // PostHog's create ignores sync frequency and time of day (API.md §2.3): set them now.
-        await setSchedules(client, sourceId, tableChanges);
+        createdIds = await setSchedules(client, sourceId, tableChanges);
       } else if (sourceChange.action === 'update') {
         // job_inputs merge over what PostHog holds; secrets are re-sent because a host change requires them.
         const patch: Record<string, unknown> = {};
@@ -136,11 +143,31 @@ async function applySource(changes: Change[], client: PostHogWriter, inputs: Sou
     }
   }
 
+  const applyWebhook = async (change: Change): Promise<boolean> => {
+    hooks.onStart?.(change);
+    try {
+      const note = await ensureWebhook(client, sourceId!, inputs);
+      record(change, 'applied', sourceId, null, note);
+      return true;
+    } catch (error) {
+      record(change, 'failed', sourceId, error);
+      return false;
+    }
+  };
+  // On an existing source, a missing webhook is set up before tables switch to webhook sync: PostHog's
+  // schema update to sync_type webhook registers one itself when none exists, and refuses the table when
+  // the provider refuses that registration (API.md §2.13, §7), which no signing secret could then fix.
+  const webhookFirst = webhookChange !== undefined && webhookChange.action === 'create' && sourceChange?.action !== 'create' && tableChanges.length > 0;
+  if (webhookFirst && !(await applyWebhook(webhookChange))) {
+    skipRest(tableChanges, `${webhookChange.address} failed`);
+    return results;
+  }
+
   if (sourceChange?.action === 'create') {
     // The tables were created with the source, in the same request.
     for (const change of tableChanges) {
       hooks.onStart?.(change);
-      record(change, 'applied', null, null);
+      record(change, 'applied', createdIds.get(tableName(change)) ?? null, null);
     }
   } else if (tableChanges.length > 0) {
     for (const change of tableChanges) hooks.onStart?.(change);
@@ -150,20 +177,12 @@ async function applySource(changes: Change[], client: PostHogWriter, inputs: Sou
       record(change, failure === undefined ? 'applied' : 'failed', outcome.ids.get(change.address) ?? change.remote_id, failure ?? null);
     }
     if (outcome.failed.size > 0) {
-      if (webhookChange) skipRest([webhookChange], 'table changes of this source failed');
+      if (webhookChange && !webhookFirst) skipRest([webhookChange], 'table changes of this source failed');
       return results;
     }
   }
 
-  if (webhookChange) {
-    hooks.onStart?.(webhookChange);
-    try {
-      const note = await ensureWebhook(client, sourceId!, inputs);
-      record(webhookChange, 'applied', sourceId, null, note);
-    } catch (error) {
-      record(webhookChange, 'failed', sourceId, error);
-    }
-  }
+  if (webhookChange && !webhookFirst) await applyWebhook(webhookChange);
   return results;
 }
 
@@ -220,9 +239,9 @@ function createSchema(after: Record<string, unknown>): Record<string, unknown> {
   };
 }
 
-async function setSchedules(client: PostHogWriter, sourceId: string, tables: Change[]): Promise<void> {
+async function setSchedules(client: PostHogWriter, sourceId: string, tables: Change[]): Promise<Map<string, string>> {
   const wanted = tables.filter((t) => t.action === 'create' && t.after);
-  if (wanted.length === 0) return;
+  if (wanted.length === 0) return new Map();
   const remote = await client.getSource(sourceId);
   const ids = new Map(remote.schemas.map((s) => [s.name, s]));
   const updates = wanted.flatMap((t) => {
@@ -234,6 +253,7 @@ async function setSchedules(client: PostHogWriter, sourceId: string, tables: Cha
     return [{ id: schema.id, sync_frequency: frequency, sync_time_of_day: time }];
   });
   if (updates.length > 0) await client.bulkUpdateSchemas(sourceId, updates);
+  return new Map(remote.schemas.map((s) => [s.name, s.id]));
 }
 
 /**
@@ -303,15 +323,25 @@ async function ensureWebhook(client: PostHogWriter, sourceId: string, inputs: So
       note = `PostHog could not register the webhook itself (${created.error ?? 'no reason given'}); the configured signing secret is stored. Register this URL in the source's dashboard if it is not there yet: ${url}`;
     }
     info = await client.webhookInfo(sourceId);
-  } else if (needsInputs(info, inputs.info)) {
+  }
+  // Also after a create whose answer was lost (created is undefined): PostHog may have made the function
+  // but been refused by the provider, and then it waits for the signing secret.
+  if (info.exists && needsInputs(info, inputs.info)) {
     if (typeof signingSecret !== 'string' || signingSecret === '') {
-      throw new Error(`The webhook is waiting for its signing secret: set webhook.signing_secret (as a reference) and run apply again. URL: ${info.webhook_url ?? 'see PostHog'}`);
+      throw new Error(
+        `The webhook is waiting for its signing secret: register ${info.webhook_url ?? "the source's webhook URL (see PostHog)"} in the source's dashboard by hand if it is not there yet, put its signing secret in webhook.signing_secret (as a reference), and run apply again.`,
+      );
     }
     await client.updateWebhookInputs(sourceId, { signing_secret: signingSecret });
+    note ??= `The configured signing secret is stored. Register this URL in the source's dashboard if it is not there yet: ${info.webhook_url ?? '(see the source in PostHog)'}`;
     info = await client.webhookInfo(sourceId);
   }
   const problems = verifyWebhook(info, inputs.info);
   if (problems.length > 0) throw new Error(`The webhook is not healthy after apply: ${problems.join('; ')}.${info.webhook_url ? ` URL: ${info.webhook_url}` : ''}`);
+  // PostHog could not read the endpoint at the provider (typically a key without webhook read access,
+  // the same key that could not register it): not a failure, plan treats it as healthy too, but say so.
+  const external = info.external_status?.error;
+  if (external) note = `${note ? `${note} ` : ''}PostHog cannot check the endpoint at the provider: ${external}`;
   return note;
 }
 
@@ -327,6 +357,7 @@ export function verifyWebhook(info: WebhookInfoState, type: SourceTypeInfo | und
   if ((info.missing_events ?? []).length > 0) problems.push(`${info.missing_events!.length} events are not subscribed`);
   const pending = (type?.webhookFields ?? []).filter((f) => 'required' in f && f.required && !(info.inputs && f.name in info.inputs)).map((f) => f.name);
   if (pending.length > 0) problems.push(`inputs pending: ${pending.join(', ')}`);
-  if (info.external_status?.error) problems.push(info.external_status.error);
+  const status = info.external_status?.status;
+  if (status !== undefined && status !== null && status !== 'enabled') problems.push(`the endpoint's status at the provider is ${status}`);
   return problems;
 }

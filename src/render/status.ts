@@ -55,7 +55,7 @@ const renderText: Renderer<StatusReport> = (report, options) => {
     ]);
     const headers = ['TABLE', 'SYNC', 'TYPE', 'FREQUENCY', 'STATUS', 'LAST SYNCED', 'ROWS'];
     const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-    out.push(`  ${s.dim(headers.map((h, i) => h.padEnd(widths[i]!)).join('  '))}`);
+    out.push(`  ${s.dim(headers.map((h, i) => h.padEnd(widths[i]!)).join('  ').trimEnd())}`);
     for (const [i, r] of rows.entries()) {
       const line = r.map((c, j) => (j === 4 ? colourStatus(s, c) + ' '.repeat(Math.max(0, widths[j]! - c.length)) : c.padEnd(widths[j]!))).join('  ').trimEnd();
       out.push(`  ${line}`);

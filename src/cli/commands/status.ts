@@ -20,7 +20,7 @@ export class StatusCommand extends DwctlCommand {
     details: `
       For the declared sources (or every source in the project with --all): each table's sync setting,
       frequency, status, last sync, rows and latest error. --watch refreshes until interrupted (or --count
-      refreshes). Read-only.
+      refreshes). Read-only. With --watch --format json, each refresh is one JSON document on its own line.
     `,
     examples: [
       ['Status of the declared sources', '$0 status'],
@@ -51,7 +51,9 @@ export class StatusCommand extends DwctlCommand {
     for (let round = 1; round <= rounds; round++) {
       const report = await readStatus(client, loaded.desired, this.all);
       if (this.watch && this.context.isTTY && this.format === 'text') this.context.stdout.write('\u001b[2J\u001b[H');
-      this.context.stdout.write(this.masker.mask(statusRenderers[this.format](report, { color: this.useColor() })));
+      // --watch --format json: one compact document per line (JSON Lines), so a reader can take each refresh as it comes.
+      const text = this.watch && this.format === 'json' ? `${JSON.stringify(report)}\n` : statusRenderers[this.format](report, { color: this.useColor() });
+      this.context.stdout.write(this.masker.mask(text));
       if (round < rounds) await new Promise((r) => setTimeout(r, intervalMs));
     }
     return ExitCode.Ok;
