@@ -336,6 +336,15 @@ async function ensureWebhook(client: PostHogWriter, sourceId: string, inputs: So
     note ??= `The configured signing secret is stored. Register this URL in the source's dashboard if it is not there yet: ${info.webhook_url ?? '(see the source in PostHog)'}`;
     info = await client.webhookInfo(sourceId);
   }
+  if (info.exists && (info.missing_events ?? []).length > 0) {
+    // A second create_webhook would register a second endpoint. PostHog reconciles the subscribed events
+    // when a table is (re)set to webhook sync (API.md §2.13), so do that with one of the source's webhook tables.
+    const webhookTable = (await client.getSource(sourceId)).schemas.find((s) => s.should_sync && s.sync_type === 'webhook');
+    if (webhookTable) {
+      await client.updateSchema(webhookTable.id, { sync_type: 'webhook' });
+      info = await client.webhookInfo(sourceId);
+    }
+  }
   const problems = verifyWebhook(info, inputs.info);
   if (problems.length > 0) throw new Error(`The webhook is not healthy after apply: ${problems.join('; ')}.${info.webhook_url ? ` URL: ${info.webhook_url}` : ''}`);
   // PostHog could not read the endpoint at the provider (typically a key without webhook read access,

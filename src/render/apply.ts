@@ -9,6 +9,8 @@ export type ApplyFormat = (typeof APPLY_FORMATS)[number];
 export interface ApplyReport {
   plan: Plan;
   result: ApplyResult;
+  /** apply --wait followed the first syncs (their outcome is printed after this report). */
+  waited?: boolean;
 }
 
 /** One progress line per change (stderr). */
@@ -19,7 +21,7 @@ export function progressLine(result: ChangeResult, color: boolean): string {
   return `${mark} ${result.action} ${result.address}${result.remote_id && result.status === 'applied' ? s.dim(` [${result.remote_id}]`) : ''}${tail}`;
 }
 
-const renderText: Renderer<ApplyReport> = ({ plan, result }, options) => {
+const renderText: Renderer<ApplyReport> = ({ plan, result, waited = false }, options) => {
   const s = style(options.color);
   const count = (status: ChangeResult['status']) => result.results.filter((r) => r.status === status).length;
   const out: string[] = [];
@@ -40,8 +42,12 @@ const renderText: Renderer<ApplyReport> = ({ plan, result }, options) => {
   if (newTables.length > 0) {
     out.push(
       s.bold('What happens next:'),
-      '  Each enabled table enters Running, then Completed when its first sync finishes: from seconds to hours,',
-      '  depending on its size. Follow it with `dwctl status` (or run apply with --wait). Query the tables in PostHog:',
+      ...(waited
+        ? ['  The first syncs were followed to the end (below). Query the tables in PostHog:']
+        : [
+            '  Each enabled table enters Running, then Completed when its first sync finishes: from seconds to hours,',
+            '  depending on its size. Follow it with `dwctl status` (or run apply with --wait). Query the tables in PostHog:',
+          ]),
     );
     for (const c of newTables) out.push(`    SELECT * FROM ${c.warehouse_table} LIMIT 10`);
     out.push('');

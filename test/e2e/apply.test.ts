@@ -280,13 +280,13 @@ describe('apply safety', () => {
     expect(world.emulator.state.liveSources()).toHaveLength(0);
   });
 
-  it('without --yes and without a terminal refuses (exit 3); on a terminal it asks', async () => {
+  it('without --yes and without a terminal refuses (exit 3); on a terminal it asks, and "no" is an answer (exit 1)', async () => {
     await world.write(yaml(SHOP_SOURCE));
     const r = await run(world, ['apply']);
     expect(r.exitCode).toBe(3);
     expect(r.stderr).toContain('--yes');
     const no = await run(world, ['apply'], { tty: true, stdin: 'no\n' });
-    expect(no.exitCode).toBe(3);
+    expect(no.exitCode).toBe(1);
     expect(no.stderr).toContain('Apply these changes?');
     expect(world.emulator.state.liveSources()).toHaveLength(0);
     const yes = await run(world, ['apply'], { tty: true, stdin: 'yes\n' });

@@ -1,11 +1,12 @@
-import { readFileSync } from 'node:fs';
+// PostHog's examples: shared/ beside the clone in CI, else the machine's copy.
+import { example } from '../emulator/support.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConnectionSettingsError } from '../../src/errors.js';
 import { SecretMasker } from '../../src/secrets.js';
 import { PostHogApiError, createClient } from '../../src/posthog/index.js';
 import { API_KEY, HOST, PROJECT, SCHEMAS, SOURCES, harness, rejection, sent, type Harness } from './helpers.js';
 
-const shared = (name: string) => JSON.parse(readFileSync(new URL(`../../../shared/posthog/${name}`, import.meta.url), 'utf8'));
+const shared = (name: string) => example(name);
 const retrieve = shared('external-data-source-retrieve-example.json');
 const dbSchema = shared('db-schema-postgres-example.json');
 

@@ -1,10 +1,11 @@
-import { readFileSync } from 'node:fs';
+// PostHog's examples: shared/ beside the clone in CI, else the machine's copy.
+import { example } from '../emulator/support.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SecretMasker } from '../../src/secrets.js';
 import { AmbiguousRequestError, PostHogApiError, readErrorBody } from '../../src/posthog/index.js';
 import { API_KEY, HOST, SOURCES, SCHEMAS, harness, netError, rejection, type Harness } from './helpers.js';
 
-const examples = JSON.parse(readFileSync(new URL('../../../shared/posthog/error-examples.json', import.meta.url), 'utf8'));
+const examples = example('error-examples.json');
 const CREATE = { source_type: 'Postgres', prefix: 'shop_', payload: { host: 'db', schemas: [] } };
 
 let h: Harness | undefined;

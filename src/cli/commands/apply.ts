@@ -65,7 +65,9 @@ export class ApplyCommand extends DwctlCommand {
       if (this.format === 'json') this.writeJson({ format_version: 1, ok: true, results: [] });
       return ExitCode.Ok;
     }
-    if (!(await this.confirmed())) return ExitCode.CouldNotRun;
+    const confirmation = await this.confirmed();
+    // Declining is an answer ("no": 1); being unable to ask is "could not run" (3).
+    if (confirmation !== 'yes') return confirmation === 'declined' ? ExitCode.Findings : ExitCode.CouldNotRun;
 
     const inputs = this.sourceInputs(loaded, plan);
     const color = this.useColor('stderr');
@@ -82,7 +84,7 @@ export class ApplyCommand extends DwctlCommand {
       ok = waited.ok;
       waitLines = waited.lines;
     }
-    const report = { plan, result: { ...result, ok } };
+    const report = { plan, result: { ...result, ok }, waited: this.wait && result.ok };
     if (this.format === 'json') this.writeJson(report.result);
     else this.context.stdout.write(this.masker.mask(applyRenderers.text(report, { color: this.useColor() }) + waitLines.map((l) => `${l}\n`).join('')));
     return ok ? ExitCode.Ok : ExitCode.Findings;
@@ -118,19 +120,19 @@ export class ApplyCommand extends DwctlCommand {
     return { plan, loaded, client };
   }
 
-  private async confirmed(): Promise<boolean> {
-    if (this.yes) return true;
+  private async confirmed(): Promise<'yes' | 'declined' | 'cannot-ask'> {
+    if (this.yes) return 'yes';
     if (!this.context.isTTY) {
       this.context.stderr.write('error: refusing to apply without --yes: there is no terminal to confirm on (this is CI?).\n');
       if (this.format === 'json') this.context.stdout.write(JSON.stringify({ error: { code: 'confirmation-required', message: 'apply needs --yes when not on a terminal' } }, null, 2) + '\n');
-      return false;
+      return 'cannot-ask';
     }
     const rl = createInterface({ input: this.context.stdin, output: this.context.stderr });
     const answer = await new Promise<string>((resolve) => rl.question('Apply these changes? Only "yes" is accepted: ', resolve));
     rl.close();
-    if (answer.trim() === 'yes') return true;
+    if (answer.trim() === 'yes') return 'yes';
     this.context.stderr.write('Apply cancelled: nothing was changed.\n');
-    return false;
+    return 'declined';
   }
 
   private sourceInputs(loaded: LoadedFile, plan: Plan): Map<string, SourceInputs> {
