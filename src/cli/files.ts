@@ -1,4 +1,4 @@
-import { readFile, writeFile, rename } from 'node:fs/promises';
+import { access, readFile, writeFile, rename } from 'node:fs/promises';
 import { resolve, dirname, basename, join } from 'node:path';
 import { FileNotFoundError, DwctlError } from '../errors.js';
 import { ExitCode } from './exit-codes.js';
@@ -17,6 +17,15 @@ export async function readTextFile(cwd: string, file: string): Promise<string> {
     if (code === 'ENOENT') throw new FileNotFoundError(file);
     if (code === 'EISDIR') throw new FileReadError(`${file}: is a directory, not a file`);
     throw new FileReadError(`${file}: cannot be read (${code ?? (error as Error).message})`);
+  }
+}
+
+export async function fileExists(cwd: string, file: string): Promise<boolean> {
+  try {
+    await access(resolve(cwd, file));
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -4,10 +4,8 @@ import { bundledCatalog } from '../../wizard/bundled.js';
 import { DwctlCommand } from '../base-command.js';
 import { connect } from '../connect.js';
 import { ExitCode } from '../exit-codes.js';
-import { writeTextFileAtomic } from '../files.js';
+import { fileExists, writeTextFileAtomic } from '../files.js';
 import { UsageProblem } from '../../errors.js';
-import { access } from 'node:fs/promises';
-import { resolve } from 'node:path';
 
 export class ImportCommand extends DwctlCommand {
   static override paths = [['import']];
@@ -29,7 +27,7 @@ export class ImportCommand extends DwctlCommand {
   project = Option.String('--project', { description: 'PostHog project id (overrides POSTHOG_PROJECT_ID)' });
 
   protected async run(): Promise<ExitCode> {
-    if (this.out && !this.force && (await exists(resolve(this.context.cwd, this.out)))) {
+    if (this.out && !this.force && (await fileExists(this.context.cwd, this.out))) {
       throw new UsageProblem(`${this.out} already exists (use --force to overwrite)`);
     }
     const client = await connect(this, { host: this.host, project: this.project });
@@ -50,11 +48,3 @@ export class ImportCommand extends DwctlCommand {
   }
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
-}

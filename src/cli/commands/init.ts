@@ -1,13 +1,11 @@
 import { Command, Option } from 'clipanion';
-import { access } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import { addSource, configSkeleton, formatTypeList, matchSourceType, starterFile } from '../../config/skeleton.js';
 import { prefixProblem } from '../../lint/rules/prefix.js';
 import { UsageProblem } from '../../errors.js';
 import { bundledCatalog } from '../../wizard/bundled.js';
 import { DwctlCommand } from '../base-command.js';
 import { ExitCode } from '../exit-codes.js';
-import { readTextFile, writeTextFileAtomic } from '../files.js';
+import { fileExists, readTextFile, writeTextFileAtomic } from '../files.js';
 
 export class InitCommand extends DwctlCommand {
   static override paths = [['init']];
@@ -39,7 +37,7 @@ export class InitCommand extends DwctlCommand {
       this.context.stdout.write(formatTypeList([...catalog.values()]));
       return ExitCode.Ok;
     }
-    const exists = await fileExists(resolve(this.context.cwd, this.file));
+    const exists = await fileExists(this.context.cwd, this.file);
     if (!this.type) {
       if (exists && !this.force) throw new UsageProblem(`${this.file} already exists (use --force to overwrite, or --type to add a source)`);
       await writeTextFileAtomic(this.context.cwd, this.file, starterFile());
@@ -76,11 +74,3 @@ export class InitCommand extends DwctlCommand {
   }
 }
 
-async function fileExists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
