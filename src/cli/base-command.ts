@@ -42,3 +42,9 @@ export abstract class DwctlCommand extends Command<DwctlContext> {
     }
   }
 }
+
+/** A command that talks to PostHog: the connection flags (contract §2: flags beat environment and file). */
+export abstract class RemoteCommand extends DwctlCommand {
+  host = Option.String('--host', { description: 'PostHog host (overrides POSTHOG_HOST and the file)' });
+  project = Option.String('--project', { description: 'PostHog project id (overrides POSTHOG_PROJECT_ID and the file)' });
+}

@@ -12,7 +12,7 @@ import { VERSION } from '../version.js';
 import { UsageProblem } from '../errors.js';
 import { readTextFile } from './files.js';
 import { connect } from './connect.js';
-import type { DwctlCommand } from './base-command.js';
+import type { DwctlCommand, RemoteCommand } from './base-command.js';
 import type { PostHogClient } from '../posthog/index.js';
 import { isRecord } from '../lint/rule.js';
 import { didYouMean } from '../lint/suggest.js';
@@ -59,8 +59,6 @@ export function blockedPlan(loaded: LoadedFile, diagnostics: Diagnostic[], prune
 }
 
 export interface PlanRequest {
-  host?: string | undefined;
-  project?: string | undefined;
   prune: boolean;
   sources: string[] | null;
 }
@@ -81,10 +79,10 @@ export function fileConnection(loaded: LoadedFile): { host?: string; project_id?
 }
 
 /** lint → connect → observe (read-only) → plan (pure). */
-export async function makePlan(command: DwctlCommand, loaded: LoadedFile, request: PlanRequest): Promise<{ plan: Plan; client?: PostHogClient }> {
+export async function makePlan(command: RemoteCommand, loaded: LoadedFile, request: PlanRequest): Promise<{ plan: Plan; client?: PostHogClient }> {
   checkSourceNames(loaded, request.sources);
   if (hasErrors(loaded.lint)) return { plan: blockedPlan(loaded, loaded.lint, request.prune, request.sources) };
-  const client = await connect(command, { host: request.host, project: request.project, file: fileConnection(loaded) });
+  const client = await connect(command, fileConnection(loaded));
   const catalog = bundledCatalog();
   const observation = await observe({
     desired: loaded.desired,

@@ -10,13 +10,13 @@ import type { Plan } from '../../plan/types.js';
 import { APPLY_FORMATS, applyRenderers, progressLine } from '../../render/apply.js';
 import { planRenderers } from '../../render/plan.js';
 import { bundledCatalog } from '../../wizard/bundled.js';
-import { DwctlCommand } from '../base-command.js';
+import { RemoteCommand } from '../base-command.js';
 import { connect } from '../connect.js';
 import { ExitCode } from '../exit-codes.js';
 import { readPlanFile } from '../plan-file.js';
 import { fileConnection, loadFile, makePlan, type LoadedFile } from '../workflow.js';
 
-export class ApplyCommand extends DwctlCommand {
+export class ApplyCommand extends RemoteCommand {
   static override paths = [['apply']];
   static override usage = Command.Usage({
     description: 'make PostHog match the file',
@@ -42,8 +42,6 @@ export class ApplyCommand extends DwctlCommand {
   timeout = Option.String('--timeout', '30m', { description: 'How long --wait waits (e.g. 90s, 10m, 2h; default 30m)' });
   sources = Option.Array('--source', { description: 'Apply only this source (repeatable; fresh plans only)' });
   format = Option.String('--format', 'text', { validator: t.isEnum(APPLY_FORMATS), description: 'Output format: text, json' });
-  host = Option.String('--host', { description: 'PostHog host (overrides POSTHOG_HOST and the file)' });
-  project = Option.String('--project', { description: 'PostHog project id (overrides POSTHOG_PROJECT_ID and the file)' });
 
   protected override wantsJson(): boolean {
     return this.format === 'json';
@@ -96,8 +94,8 @@ export class ApplyCommand extends DwctlCommand {
 
   private async freshPlan(): Promise<{ plan: Plan; loaded: LoadedFile; client: PostHogWriter }> {
     const loaded = await loadFile(this, this.file ?? 'warehouse.yaml');
-    const { plan, client } = await makePlan(this, loaded, { host: this.host, project: this.project, prune: false, sources: this.sources ?? null });
-    return { plan, loaded, client: client ?? (await connect(this, { host: this.host, project: this.project, file: fileConnection(loaded) })) };
+    const { plan, client } = await makePlan(this, loaded, { prune: false, sources: this.sources ?? null });
+    return { plan, loaded, client: client ?? (await connect(this, fileConnection(loaded))) };
   }
 
   /** A saved plan applies only to the file and the PostHog state it was computed from. */
@@ -108,8 +106,8 @@ export class ApplyCommand extends DwctlCommand {
     if (loaded.sha256 !== plan.file.sha256) {
       throw Object.assign(new StalePlanError(`stale plan: ${loaded.file} changed since the plan was made`), { hint: 'Run `dwctl plan --out PLANFILE` again and review it.' });
     }
-    if (hasErrors(plan.diagnostics)) return { plan, loaded, client: await connect(this, { host: this.host, project: this.project, file: fileConnection(loaded) }) };
-    const client = await connect(this, { host: this.host, project: this.project, file: fileConnection(loaded) });
+    if (hasErrors(plan.diagnostics)) return { plan, loaded, client: await connect(this, fileConnection(loaded)) };
+    const client = await connect(this, fileConnection(loaded));
     if (client.host !== plan.remote.host || client.projectId !== plan.remote.project_id) {
       throw new StalePlanError(`stale plan: it was made for project ${plan.remote.project_id} on ${plan.remote.host}, not project ${client.projectId} on ${client.host}`);
     }

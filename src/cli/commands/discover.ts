@@ -9,13 +9,13 @@ import { bundledCatalog } from '../../wizard/bundled.js';
 import { closest } from '../../lint/suggest.js';
 import { UsageProblem } from '../../errors.js';
 import { VERSION } from '../../version.js';
-import { DwctlCommand } from '../base-command.js';
+import { RemoteCommand } from '../base-command.js';
 import { ExitCode } from '../exit-codes.js';
 import { writeTextFileAtomic } from '../files.js';
 import { connect } from '../connect.js';
 import { fileConnection, loadFile } from '../workflow.js';
 
-export class DiscoverCommand extends DwctlCommand {
+export class DiscoverCommand extends RemoteCommand {
   static override paths = [['discover']];
   static override usage = Command.Usage({
     description: 'list the tables PostHog discovers for a declared source',
@@ -37,8 +37,6 @@ export class DiscoverCommand extends DwctlCommand {
   tables = Option.Rest({ name: 'TABLE' });
   file = Option.String('-f,--file', 'warehouse.yaml', { description: 'The warehouse file (default ./warehouse.yaml)' });
   format = Option.String('--format', 'text', { validator: t.isEnum(DISCOVER_FORMATS), description: 'Output format: text, json' });
-  host = Option.String('--host', { description: 'PostHog host (overrides POSTHOG_HOST and the file)' });
-  project = Option.String('--project', { description: 'PostHog project id (overrides POSTHOG_PROJECT_ID and the file)' });
 
   protected override wantsJson(): boolean {
     return this.format === 'json';
@@ -65,7 +63,7 @@ export class DiscoverCommand extends DwctlCommand {
       this.context.stderr.write(lintRenderers.text({ files: [{ file: this.file, text: loaded.text, diagnostics }], version: VERSION }, { color: this.useColor('stderr') }));
       return ExitCode.Findings;
     }
-    const client = await connect(this, { host: this.host, project: this.project, file: fileConnection(loaded) });
+    const client = await connect(this, fileConnection(loaded));
     let discovered;
     try {
       discovered = await client.databaseSchema(source.type, resolved.config);

@@ -1,13 +1,13 @@
 import { Command, Option } from 'clipanion';
 import { importSources } from '../../config/import.js';
 import { bundledCatalog } from '../../wizard/bundled.js';
-import { DwctlCommand } from '../base-command.js';
+import { RemoteCommand } from '../base-command.js';
 import { connect } from '../connect.js';
 import { ExitCode } from '../exit-codes.js';
 import { fileExists, writeTextFileAtomic } from '../files.js';
 import { UsageProblem } from '../../errors.js';
 
-export class ImportCommand extends DwctlCommand {
+export class ImportCommand extends RemoteCommand {
   static override paths = [['import']];
   static override usage = Command.Usage({
     description: 'write warehouse.yaml for the sources that exist in PostHog',
@@ -23,14 +23,12 @@ export class ImportCommand extends DwctlCommand {
 
   out = Option.String('--out', { description: 'Write to this file (refuses to overwrite without --force)' });
   force = Option.Boolean('--force', false, { description: 'Overwrite --out if it exists' });
-  host = Option.String('--host', { description: 'PostHog host (overrides POSTHOG_HOST)' });
-  project = Option.String('--project', { description: 'PostHog project id (overrides POSTHOG_PROJECT_ID)' });
 
   protected async run(): Promise<ExitCode> {
     if (this.out && !this.force && (await fileExists(this.context.cwd, this.out))) {
       throw new UsageProblem(`${this.out} already exists (use --force to overwrite)`);
     }
-    const client = await connect(this, { host: this.host, project: this.project });
+    const client = await connect(this);
     const listed = await client.listSources();
     const full = await Promise.all(listed.map((s) => client.getSource(s.id)));
     const result = importSources(full, bundledCatalog());

@@ -2,14 +2,14 @@ import { Command, Option } from 'clipanion';
 import * as t from 'typanion';
 import { hasErrors } from '../../diagnostics/diagnostic.js';
 import { PLAN_FORMATS, planRenderers, serialisePlan } from '../../render/plan.js';
-import { DwctlCommand } from '../base-command.js';
+import { RemoteCommand } from '../base-command.js';
 import { ExitCode } from '../exit-codes.js';
 import { writeTextFileAtomic } from '../files.js';
 import { loadFile, makePlan } from '../workflow.js';
 import type { Plan } from '../../plan/types.js';
 import { UsageProblem } from '../../errors.js';
 
-export class PlanCommand extends DwctlCommand {
+export class PlanCommand extends RemoteCommand {
   static override paths = [['plan']];
   static override usage = Command.Usage({
     description: 'show what apply would change, without changing anything',
@@ -34,8 +34,6 @@ export class PlanCommand extends DwctlCommand {
   detailedExitcode = Option.Boolean('--detailed-exitcode', false, { description: 'Exit 2 when there are changes, 0 when there are none' });
   sources = Option.Array('--source', { description: 'Plan only this source (repeatable)' });
   prune = Option.Boolean('--prune', false, { description: 'Plan deleting PostHog sources the file does not declare' });
-  host = Option.String('--host', { description: 'PostHog host (overrides POSTHOG_HOST and the file)' });
-  project = Option.String('--project', { description: 'PostHog project id (overrides POSTHOG_PROJECT_ID and the file)' });
 
   protected override wantsJson(): boolean {
     return this.format === 'json';
@@ -44,7 +42,7 @@ export class PlanCommand extends DwctlCommand {
   protected async run(): Promise<ExitCode> {
     if (this.prune && this.sources) throw new UsageProblem('--prune deletes sources the file does not declare, so it cannot be limited with --source');
     const loaded = await loadFile(this, this.file);
-    const { plan } = await makePlan(this, loaded, { host: this.host, project: this.project, prune: this.prune, sources: this.sources ?? null });
+    const { plan } = await makePlan(this, loaded, { prune: this.prune, sources: this.sources ?? null });
     if (this.out) await writeTextFileAtomic(this.context.cwd, this.out, this.masker.mask(serialisePlan(plan)));
     this.context.stdout.write(this.masker.mask(planRenderers[this.format](plan, { color: this.useColor() })));
     return planExitCode(plan, this.detailedExitcode);

@@ -1,13 +1,13 @@
 import { Command, Option } from 'clipanion';
 import { generateSchema } from '../../schema/generate.js';
 import type { WizardResponse } from '../../wizard/types.js';
-import { DwctlCommand } from '../base-command.js';
+import { RemoteCommand } from '../base-command.js';
 import { ExitCode } from '../exit-codes.js';
 import { readTextFile, writeTextFileAtomic } from '../files.js';
 import { UsageProblem } from '../../errors.js';
 import { fetchLiveWizard } from '../connect.js';
 
-export class SchemaCommand extends DwctlCommand {
+export class SchemaCommand extends RemoteCommand {
   static override paths = [['schema']];
   static override usage = Command.Usage({
     description: 'generate the warehouse.yaml JSON Schema from the PostHog wizard',
@@ -25,8 +25,6 @@ export class SchemaCommand extends DwctlCommand {
   wizard = Option.String('--wizard', { description: 'A saved wizard response (JSON) to generate from, instead of the live one' });
   out = Option.String('--out', { description: 'Write the schema to this file instead of stdout' });
   file = Option.String('-f,--file', { description: 'warehouse.yaml, read for its posthog: settings when fetching live (default ./warehouse.yaml)' });
-  host = Option.String('--host', { description: 'PostHog host (overrides POSTHOG_HOST and the file)' });
-  project = Option.String('--project', { description: 'PostHog project id (overrides POSTHOG_PROJECT_ID and the file)' });
 
   protected override wantsJson(): boolean {
     return this.out === undefined;

@@ -6,14 +6,14 @@ import { warehouseTableName } from '../../lint/rules/prefix.js';
 import { matchRemote } from '../../plan/plan.js';
 import type { RemoteSourceInfo } from '../../plan/observed.js';
 import { STATUS_FORMATS, statusRenderers, type StatusReport, type StatusSource } from '../../render/status.js';
-import { DwctlCommand } from '../base-command.js';
+import { RemoteCommand } from '../base-command.js';
 import { connect } from '../connect.js';
 import { ExitCode } from '../exit-codes.js';
 import { fileConnection, loadFile } from '../workflow.js';
 import type { PostHogReader } from '../../plan/observe.js';
 import type { DesiredState } from '../../config/desired.js';
 
-export class StatusCommand extends DwctlCommand {
+export class StatusCommand extends RemoteCommand {
   static override paths = [['status']];
   static override usage = Command.Usage({
     description: 'show each table\'s sync status',
@@ -35,8 +35,6 @@ export class StatusCommand extends DwctlCommand {
   interval = Option.String('--interval', '5s', { description: 'Time between refreshes with --watch (default 5s)' });
   count = Option.String('--count', { validator: t.isNumber(), description: 'With --watch, stop after this many refreshes' });
   format = Option.String('--format', 'text', { validator: t.isEnum(STATUS_FORMATS), description: 'Output format: text, json' });
-  host = Option.String('--host', { description: 'PostHog host (overrides POSTHOG_HOST and the file)' });
-  project = Option.String('--project', { description: 'PostHog project id (overrides POSTHOG_PROJECT_ID and the file)' });
 
   protected override wantsJson(): boolean {
     return this.format === 'json';
@@ -46,7 +44,7 @@ export class StatusCommand extends DwctlCommand {
     const intervalMs = parseDuration(this.interval);
     if (intervalMs === undefined) throw new UsageProblem(`--interval "${this.interval}": expected a duration such as 5s or 1m`);
     const loaded = await loadFile(this, this.file);
-    const client = await connect(this, { host: this.host, project: this.project, file: fileConnection(loaded) });
+    const client = await connect(this, fileConnection(loaded));
     const rounds = this.watch ? (this.count ?? Infinity) : 1;
     for (let round = 1; round <= rounds; round++) {
       const report = await readStatus(client, loaded.desired, this.all);
