@@ -39,6 +39,12 @@ export async function main(argv: string[], context: DwctlContext): Promise<numbe
     command = cli.process(argv, context);
   } catch (error) {
     context.stderr.write(cli.error(error));
+    // `--format json` promises one JSON document on stdout, even for a command line that does not parse.
+    const format = argv.find((a, i) => argv[i - 1] === '--format') ?? argv.find((a) => a.startsWith('--format='))?.slice('--format='.length);
+    if (format === 'json' || format === 'sarif') {
+      const message = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+      context.stdout.write(JSON.stringify({ error: { code: 'usage', message } }, null, 2) + '\n');
+    }
     return ExitCode.CouldNotRun;
   }
   return cli.run(command, context);

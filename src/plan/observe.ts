@@ -56,7 +56,8 @@ export function referenceReader(env: Record<string, string | undefined>, yamlFil
 /** The resolved config of one source, with its secrets registered for masking. */
 export function resolveSource(source: DesiredSource, info: SourceTypeInfo | undefined, reader: ReferenceReader, masker: SecretMasker) {
   const config = resolveConfig(source.config, ['sources', source.name, 'config'], reader, info?.config.fields ?? [], info?.secretPaths ?? []);
-  const webhook = source.webhook
+  // The signing secret is only ever used for webhook tables; without them an unset one blocks nothing.
+  const webhook = source.webhook && needsWebhookInfo(source)
     ? resolveConfig(source.webhook, ['sources', source.name, 'webhook'], reader, info?.webhookFields ?? [], (info?.webhookFields ?? []).filter((f) => 'secret' in f && f.secret).map((f) => [f.name]))
     : undefined;
   for (const secret of [...config.secrets, ...(webhook?.secrets ?? [])]) masker.add(secret);

@@ -20,7 +20,7 @@ const renderText: Renderer<LintRun> = (run, options) => {
   const s = style(options.color);
   const out: string[] = [];
   for (const { file, text, diagnostics } of run.files) {
-    const lines = text.split(/\r?\n/);
+    const lines = hideLiteralSecrets(text.split(/\r?\n/), diagnostics);
     for (const d of diagnostics) {
       out.push(`${s.bold(`${file}:${d.line}:${d.column}`)} ${s.severity(d.severity, d.severity)} ${s.dim(d.code)} ${d.message}`);
       out.push(...codeFrame(lines, d, s), '');
@@ -34,6 +34,25 @@ const renderText: Renderer<LintRun> = (run, options) => {
   else out.push((errors > 0 ? s.red : s.yellow)(`${errors > 0 ? '✖' : '⚠'} ${plural(errors, 'error')}, ${plural(warnings, 'warning')} in ${files}.`));
   return out.join('\n') + '\n';
 };
+
+/**
+ * A literal secret that lint refuses must not reach a CI log through the code frame: its characters are
+ * replaced by "*" (the caret line still shows where it is).
+ */
+function hideLiteralSecrets(lines: string[], diagnostics: readonly Diagnostic[]): string[] {
+  const out = [...lines];
+  for (const d of diagnostics) {
+    if (d.code !== 'plaintext-secret') continue;
+    for (let n = d.line; n <= d.end_line; n++) {
+      const line = out[n - 1];
+      if (line === undefined) continue;
+      const from = n === d.line ? d.column - 1 : 0;
+      const to = n === d.end_line ? d.end_column - 1 : line.length;
+      out[n - 1] = line.slice(0, from) + '*'.repeat(Math.max(0, to - from)) + line.slice(to);
+    }
+  }
+  return out;
+}
 
 /** Two lines of context around the diagnostic, with a caret line under its span. */
 function codeFrame(lines: readonly string[], d: Diagnostic, s: ReturnType<typeof style>): string[] {

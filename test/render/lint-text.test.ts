@@ -18,7 +18,8 @@ describe('lint text renderer', () => {
         '',
         'warehouse.yaml:7:17 error plaintext-secret config.password is a secret but holds a literal value.',
         '  6 |     config:',
-        '> 7 |       password: hunter2',
+        // The literal secret itself is hidden, so the frame cannot leak it into a CI log.
+        '> 7 |       password: *******',
         '    |                 ^^^^^^^',
         '  8 | ',
         '',
@@ -37,10 +38,10 @@ describe('lint text renderer', () => {
   });
 
   it('frames the first line without a line before it, and widens the gutter for two-digit lines', () => {
-    const first = { ...ERROR, line: 1, column: 1, end_line: 1, end_column: 8 };
+    const first = { ...ERROR, code: 'invalid-value' as const, line: 1, column: 1, end_line: 1, end_column: 8 };
     expect(text(run([first]), OFF).split('\n').slice(1, 4)).toEqual(['> 1 | version: 1', '    | ^^^^^^^', '  2 | sources:']);
     const long = Array.from({ length: 12 }, (_, i) => `line${i + 1}`).join('\n');
-    const at10 = { ...ERROR, line: 10, column: 2, end_line: 10, end_column: 3 };
+    const at10 = { ...ERROR, code: 'invalid-value' as const, line: 10, column: 2, end_line: 10, end_column: 3 };
     expect(text({ files: [{ file: 'w.yaml', text: long, diagnostics: [at10] }], version: '1' }, OFF).split('\n').slice(1, 5)).toEqual([
       '   9 | line9',
       '> 10 | line10',

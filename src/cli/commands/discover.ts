@@ -86,7 +86,9 @@ export class DiscoverCommand extends RemoteCommand {
     const missing = toAdd.filter((name) => !byName.has(name));
     if (missing.length > 0) {
       for (const name of missing) {
-        const hint = closest(name, byName.keys());
+        // With no `schema` set, Postgres names are schema-qualified: suggest public.orders for orders.
+        const qualified = [...byName.keys()].filter((k) => k.endsWith(`.${name}`));
+        const hint = qualified.length === 1 ? qualified[0] : closest(name, byName.keys());
         this.context.stderr.write(`error: PostHog found no table "${name}" in ${source.name}.${hint ? ` Did you mean "${hint}"?` : ''}\n`);
       }
       return ExitCode.Findings;

@@ -59,7 +59,6 @@ export class InitCommand extends DwctlCommand {
     const problem = prefixProblem(prefix);
     if (problem) throw new UsageProblem(`--prefix "${prefix}": ${problem}`);
     const source: Record<string, unknown> = { type: info.name, prefix, config: configSkeleton(info, name), tables: {} };
-    if (info.supportsWebhooks) source.webhook = { signing_secret: `\${${name.toUpperCase()}_WEBHOOK_SIGNING_SECRET}` };
     const text = exists ? await readTextFile(this.context.cwd, this.file) : starterFile();
     let updated: string;
     try {
