@@ -1,5 +1,6 @@
 import type { Dispatcher } from 'undici';
 import { ConnectionSettingsError } from '../errors.js';
+import { ExitCode } from '../cli/exit-codes.js';
 import type { SecretMasker } from '../secrets.js';
 import { PostHogApiError, unexpectedResponse, type RequestContext } from './errors.js';
 import { normaliseHost } from './settings.js';
@@ -215,8 +216,26 @@ class HttpPostHogClient implements PostHogClient {
   }
 
   async listSources(): Promise<RemoteSourceListItem[]> {
-    const sources = await this.pages<RemoteSourceListItem>('listSources', SOURCES);
+    let sources: RemoteSourceListItem[];
+    try {
+      sources = await this.pages<RemoteSourceListItem>('listSources', SOURCES);
+    } catch (error) {
+      throw this.projectNotFound(error);
+    }
     return sources.map((s) => normaliseSource(s));
+  }
+
+  /**
+   * A 404 on the project's own collection means the project id is wrong (or the key cannot see it): that is
+   * "could not run" (exit 3) with a hint, not a "no" about the user's sources.
+   */
+  private projectNotFound(error: unknown): unknown {
+    if (!(error instanceof PostHogApiError) || error.status !== 404) return error;
+    return new PostHogApiError(404, error.method, error.path, `Project ${this.projectId} was not found on ${this.host}, or the API key has no access to it.`, {
+      code: 'posthog-project-not-found',
+      exitCode: ExitCode.CouldNotRun,
+      hint: 'Check the project id (--project, POSTHOG_PROJECT_ID or posthog.project_id): it is the number in /project/<id> of your PostHog URL.',
+    });
   }
 
   async findSource(sourceType: string, prefix: string | null): Promise<RemoteSourceListItem | null> {

@@ -33,3 +33,22 @@ describe('dwctl schema against a live PostHog (the emulator)', () => {
     expect(result.stdout + result.stderr).not.toContain('phx_wrong_key_1234567890');
   });
 });
+
+describe('a project id PostHog does not know', () => {
+  let emulator: Emulator;
+  beforeAll(async () => {
+    emulator = await startEmulator();
+  });
+  afterAll(() => emulator.close());
+
+  it('is "could not run" (exit 3) with a hint about the project id', async () => {
+    const { mkdtemp, writeFile } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const cwd = await mkdtemp(join(tmpdir(), 'dwctl-project-'));
+    await writeFile(join(cwd, 'warehouse.yaml'), 'version: 1\nsources: {}\n');
+    const result = await runCli(['status', '--format', 'json'], { cwd, env: { POSTHOG_HOST: emulator.url, POSTHOG_PROJECT_ID: '999', POSTHOG_PERSONAL_API_KEY: 'phx_test_key' } });
+    expect(result.exitCode).toBe(3);
+    expect(JSON.parse(result.stdout)).toMatchObject({ error: { code: 'posthog-project-not-found' } });
+    expect(result.stderr).toContain('project id');
+  });
+});
