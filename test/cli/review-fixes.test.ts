@@ -34,3 +34,16 @@ describe('problems a first-time user ran into', () => {
     expect((await runCli(['lint'], { cwd })).exitCode).toBe(0);
   });
 });
+
+describe('apply --format json on a plan blocked by errors', () => {
+  it('says why in the JSON document, and applies nothing (exit 1)', async () => {
+    const cwd = await mkdtemp(join(tmpdir(), 'dwctl-review-'));
+    await writeFile(join(cwd, 'warehouse.yaml'), 'version: 1\nsources:\n  shop:\n    type: Postgres\n    prefix: shop_\n    config: {host: db, port: 5432, database: d, user: u, password: literal-pw}\n');
+    const result = await runCli(['apply', '--yes', '--format', 'json'], { cwd, env: { POSTHOG_HOST: 'http://127.0.0.1:9', POSTHOG_PROJECT_ID: '1', POSTHOG_PERSONAL_API_KEY: 'phx_x' } });
+    expect(result.exitCode).toBe(1);
+    const document = JSON.parse(result.stdout);
+    expect(document).toMatchObject({ format_version: 1, ok: false, results: [] });
+    expect(document.diagnostics.map((d: { code: string }) => d.code)).toEqual(['plaintext-secret']);
+    expect(result.stdout + result.stderr).not.toContain('literal-pw');
+  });
+});

@@ -271,7 +271,8 @@ describe('apply safety', () => {
     await world.write(yaml(SHOP_SOURCE.replace('      users:\n', '      userz:\n')));
     const r = await run(world, ['apply', '--yes', '--format', 'json']);
     expect(r.exitCode).toBe(1);
-    expect(JSON.parse(r.stdout)).toEqual({ format_version: 1, ok: false, results: [] });
+    expect(JSON.parse(r.stdout)).toMatchObject({ format_version: 1, ok: false, results: [] });
+    expect(JSON.parse(r.stdout).diagnostics.length).toBeGreaterThan(0);
     expect(world.emulator.requests.filter((q) => q.method !== 'GET' && !/database_schema|check_cdc/.test(q.path))).toEqual([]);
     // A saved plan with errors is refused too.
     await run(world, ['plan', '--out', 'bad.json']);

@@ -56,7 +56,8 @@ export class ApplyCommand extends RemoteCommand {
     planOut.write(planText);
     if (hasErrors(plan.diagnostics)) {
       this.context.stderr.write('error: the plan has errors: nothing was applied.\n');
-      if (this.format === 'json') this.writeJson({ format_version: 1, ok: false, results: [] });
+      // The reason belongs in the document a machine reads, not only on stderr.
+      if (this.format === 'json') this.writeJson({ format_version: 1, ok: false, results: [], diagnostics: plan.diagnostics.filter((d) => d.severity === 'error') });
       return ExitCode.Findings;
     }
     if (!plan.applyable) {
@@ -88,7 +89,7 @@ export class ApplyCommand extends RemoteCommand {
     return ok ? ExitCode.Ok : ExitCode.Findings;
   }
 
-  private writeJson(result: ApplyResult): void {
+  private writeJson(result: ApplyResult & { diagnostics?: Plan['diagnostics'] }): void {
     this.context.stdout.write(this.masker.mask(JSON.stringify(result, null, 2) + '\n'));
   }
 
