@@ -3,7 +3,7 @@
  * `--add` writing recommended entries into the file while keeping its comments.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { leakedSecrets, normalise, startWorld, STRIPE_KEY, type World } from '../helpers/world.js';
+import { startWorld, STRIPE_KEY, type World, runChecked } from '../helpers/world.js';
 
 const DENIED_KEY = 'rk_test_discover_denied_key_5151';
 
@@ -21,13 +21,7 @@ afterEach(() => {
   world.emulator.reset();
 });
 
-async function dwctl(...argv: string[]) {
-  const result = await world.dwctl(...argv);
-  const file = await world.read('warehouse.yaml').catch(() => '');
-  expect(leakedSecrets(world, result.stdout, result.stderr, file)).toEqual([]);
-  const norm = (text: string) => normalise(text, world).split(String(world.database.port)).join('<db-port>');
-  return { ...result, out: norm(result.stdout), err: norm(result.stderr) };
-}
+const dwctl = (...argv: string[]) => runChecked(world, argv);
 
 const YAML = `# The shop's warehouse sources.
 version: 1

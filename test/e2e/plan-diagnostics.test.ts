@@ -4,7 +4,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { findPostgresBinDir, startSystemPostgres, type PgServer } from '../emulator/pg/harness.js';
-import { leakedSecrets, normalise, startWorld, STRIPE_KEY, STRIPE_READONLY_KEY, type World } from '../helpers/world.js';
+import { leakedSecrets, startWorld, STRIPE_KEY, STRIPE_READONLY_KEY, type World, runChecked } from '../helpers/world.js';
 import { ALL_CODES, CODES } from '../../src/diagnostics/codes.js';
 
 const DENIED_KEY = 'rk_test_denied_charge_key_4242';
@@ -30,13 +30,9 @@ afterEach(() => {
 });
 
 async function dwctl(...argv: string[]) {
-  const result = await world.dwctl(...argv);
+  const result = await runChecked(world, argv);
   if (argv.includes('json')) for (const d of (JSON.parse(result.stdout) as { diagnostics?: { code: string }[] }).diagnostics ?? []) seen.add(d.code);
-  const outIndex = argv.indexOf('--out');
-  const planText = outIndex >= 0 ? await world.read(argv[outIndex + 1]!) : '';
-  expect(leakedSecrets(world, result.stdout, result.stderr, planText)).toEqual([]);
-  const norm = (text: string) => normalise(text, world).split(String(world.database.port)).join('<db-port>');
-  return { ...result, out: norm(result.stdout), err: norm(result.stderr), planText };
+  return result;
 }
 
 const PG_CONFIG = `    config:

@@ -3,7 +3,7 @@
  * declared again, and a Stripe source whose webhook was disabled. Each plan is applied and must converge.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { leakedSecrets, normalise, startWorld, type World } from '../helpers/world.js';
+import { startWorld, type World, runChecked } from '../helpers/world.js';
 
 let world: World;
 
@@ -17,12 +17,7 @@ afterEach(() => {
   world.emulator.reset();
 });
 
-async function dwctl(...argv: string[]) {
-  const result = await world.dwctl(...argv);
-  expect(leakedSecrets(world, result.stdout, result.stderr)).toEqual([]);
-  const norm = (text: string) => normalise(text, world).split(String(world.database.port)).join('<db-port>');
-  return { ...result, out: norm(result.stdout), err: norm(result.stderr) };
-}
+const dwctl = (...argv: string[]) => runChecked(world, argv);
 
 async function converges(): Promise<void> {
   const applied = await dwctl('apply', '--yes');

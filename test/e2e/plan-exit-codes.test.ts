@@ -4,8 +4,7 @@
 import { createServer } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../emulator/server.js';
-import { API_KEY, leakedSecrets, normalise, startWorld, type World } from '../helpers/world.js';
-import { runCli } from '../helpers/run-cli.js';
+import { API_KEY, startWorld, type World, runChecked } from '../helpers/world.js';
 
 let world: World;
 
@@ -19,14 +18,7 @@ afterEach(() => {
   world.emulator.reset();
 });
 
-async function dwctl(argv: string[], env: Record<string, string> = {}) {
-  const result = await runCli(argv, { cwd: world.dir, env: { ...world.env, ...env } });
-  const outIndex = argv.indexOf('--out');
-  const planText = outIndex >= 0 ? await world.read(argv[outIndex + 1]!).catch(() => '') : '';
-  expect(leakedSecrets(world, result.stdout, result.stderr, planText)).toEqual([]);
-  const norm = (text: string) => normalise(text, world).split(String(world.database.port)).join('<db-port>');
-  return { ...result, out: norm(result.stdout), err: norm(result.stderr) };
-}
+const dwctl = (argv: string[], env: Record<string, string> = {}) => runChecked(world, argv, env);
 
 const TWO_SOURCES = `version: 1
 sources:

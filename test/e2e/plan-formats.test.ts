@@ -3,7 +3,7 @@
  * then the text plan), end to end.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { leakedSecrets, normalise, startWorld, type World } from '../helpers/world.js';
+import { startWorld, type World, runChecked } from '../helpers/world.js';
 import { planRenderers, MARKDOWN_LIMIT } from '../../src/render/plan.js';
 import type { Change, Plan } from '../../src/plan/types.js';
 
@@ -19,12 +19,7 @@ afterEach(() => {
   world.emulator.reset();
 });
 
-async function dwctl(...argv: string[]) {
-  const result = await world.dwctl(...argv);
-  expect(leakedSecrets(world, result.stdout, result.stderr)).toEqual([]);
-  const norm = (text: string) => normalise(text, world).split(String(world.database.port)).join('<db-port>');
-  return { ...result, out: norm(result.stdout), err: norm(result.stderr) };
-}
+const dwctl = (...argv: string[]) => runChecked(world, argv);
 
 const YAML = `version: 1
 sources:

@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { leakedSecrets, normalise, startWorld, type World } from '../helpers/world.js';
+import { leakedSecrets, startWorld, type World, runChecked } from '../helpers/world.js';
 
 let world: World;
 
@@ -19,15 +19,7 @@ afterEach(() => {
   world.emulator.reset();
 });
 
-/** Run dwctl, assert that no secret leaked anywhere (stdout, stderr, the plan file), normalise. */
-async function dwctl(...argv: string[]) {
-  const result = await world.dwctl(...argv);
-  const outIndex = argv.indexOf('--out');
-  const planText = outIndex >= 0 ? await world.read(argv[outIndex + 1]!).catch(() => '') : '';
-  expect(leakedSecrets(world, result.stdout, result.stderr, planText)).toEqual([]);
-  const norm = (text: string) => normalise(text, world).split(String(world.database.port)).join('<db-port>');
-  return { ...result, out: norm(result.stdout), err: norm(result.stderr), planText, planNorm: norm(planText) };
-}
+const dwctl = (...argv: string[]) => runChecked(world, argv);
 
 const SHOP_YAML = `version: 1
 sources:

@@ -88,3 +88,27 @@ function escape(text: string): string {
 export function leakedSecrets(world: Pick<World, 'secrets'>, ...texts: string[]): string[] {
   return world.secrets.filter((secret) => texts.some((text) => text.includes(secret)));
 }
+
+export interface CheckedResult extends CliResult {
+  /** stdout and stderr with ids, ports, hashes and the database port normalised. */
+  out: string;
+  err: string;
+  /** The plan file written with --out (raw and normalised), '' when none. */
+  planText: string;
+  planNorm: string;
+}
+
+/**
+ * Run dwctl in the world and assert that no secret leaked anywhere it could: stdout, stderr, the plan file
+ * written with --out, and the warehouse file (which discover --add rewrites). Returns normalised outputs.
+ */
+export async function runChecked(world: World, argv: string[], env: Record<string, string> = {}): Promise<CheckedResult> {
+  const { expect } = await import('vitest');
+  const result = await runCli(argv, { cwd: world.dir, env: { ...world.env, ...env } });
+  const outIndex = argv.indexOf('--out');
+  const planText = outIndex >= 0 ? await world.read(argv[outIndex + 1]!).catch(() => '') : '';
+  const file = await world.read('warehouse.yaml').catch(() => '');
+  expect(leakedSecrets(world, result.stdout, result.stderr, planText, file)).toEqual([]);
+  const norm = (text: string) => normalise(text, world).split(String(world.database.port)).join('<db-port>');
+  return { ...result, out: norm(result.stdout), err: norm(result.stderr), planText, planNorm: norm(planText) };
+}
