@@ -236,6 +236,7 @@ function createSchema(after: Record<string, unknown>): Record<string, unknown> {
     ...(after.incremental_field ? { incremental_field: after.incremental_field, incremental_field_type: after.incremental_field_type } : {}),
     ...(after.primary_key_columns ? { primary_key_columns: after.primary_key_columns } : {}),
     sync_time_of_day: after.sync_time_of_day ?? null,
+    ...(after.cdc_table_mode ? { cdc_table_mode: after.cdc_table_mode } : {}),
   };
 }
 

@@ -22,6 +22,7 @@ export function remoteFingerprint(sources: readonly RemoteSourceInfo[], webhooks
           incremental_field: t.incremental_field ?? null,
           sync_frequency: t.sync_frequency ?? null,
           sync_time_of_day: t.sync_time_of_day ?? null,
+          cdc_table_mode: t.cdc_table_mode ?? null,
         }))
         .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
       webhook: webhookDigest(webhooks[s.id]),

@@ -38,6 +38,7 @@ export interface RemoteSchemaInfo {
   primary_key_columns?: string[] | null;
   sync_frequency?: string | null;
   sync_time_of_day?: string | null;
+  cdc_table_mode?: string | null;
   status?: string | null;
   last_synced_at?: string | null;
   latest_error?: string | null;

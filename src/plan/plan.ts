@@ -38,7 +38,13 @@ export interface TableSettings {
   primary_key_columns: string[] | null;
   sync_frequency: SyncFrequency;
   sync_time_of_day: string | null;
+  /** CDC tables only (absent otherwise): how PostHog stores the change stream (API.md §2.3, §2.13). */
+  cdc_table_mode?: CdcTableMode;
 }
+
+export type CdcTableMode = 'consolidated' | 'cdc_only' | 'both';
+/** PostHog's default when a CDC schema is created without one (API.md §2.3). */
+const CDC_DEFAULT_TABLE_MODE: CdcTableMode = 'consolidated';
 
 /** A change before its position in the file is looked up. */
 type PendingChange = Omit<Change, 'position'>;
@@ -220,6 +226,8 @@ function validateTable(ctx: SourceContext, table: DesiredTable, discovered: Map<
     primary_key_columns: table.primary_key ?? (usesKeys ? found.detected_primary_keys : null),
     sync_frequency: frequency,
     sync_time_of_day: table.sync_time_of_day,
+    // The file declares the mode once per source (cdc.table_mode); PostHog stores it per table.
+    ...(table.sync === 'cdc' ? { cdc_table_mode: source.cdc?.table_mode ?? CDC_DEFAULT_TABLE_MODE } : {}),
   };
   if (table.sync === 'cdc' && !settings.primary_key_columns?.length) {
     report('cdc-prerequisites', `"${table.name}" has no primary key: CDC requires one. Declare primary_key or sync it incrementally.`, syncPath);
@@ -517,6 +525,7 @@ function diffTable(desired: TableSettings, remote: RemoteSchemaInfo, declared: D
   // PostHog represents "never" as null (API.md §6).
   compare('sync_frequency', remote.sync_frequency ?? 'never');
   compare('sync_time_of_day', normaliseTime(remote.sync_time_of_day));
+  if (desired.cdc_table_mode !== undefined) compare('cdc_table_mode', remote.cdc_table_mode ?? CDC_DEFAULT_TABLE_MODE);
   // PostHog refuses incremental-field or key edits without the sync type in the same request
   // (API.md §2.13), so an update that touches them always carries it: apply sends `after` as it is.
   const needsSyncType = ['incremental_field', 'incremental_field_type', 'primary_key_columns', 'should_sync'].some((k) => k in after);

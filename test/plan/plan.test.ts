@@ -233,3 +233,38 @@ sources:
     expect(plan.diagnostics.filter((d) => d.code === 'cdc-prerequisites').map((d) => d.path)).toEqual(['/sources/shop_db/tables/events/sync', '/sources/shop_db/tables/events/sync']);
   });
 });
+
+describe('cdc.table_mode (API.md §2.3 create schemas[].cdc_table_mode, §2.13 schema PATCH)', () => {
+  const withMode = (mode: string | null) => SHOP_YAML.replace('      events:\n        sync: cdc\n', `      events:\n        sync: cdc\n${mode ? `    cdc:\n      table_mode: ${mode}\n` : ''}`);
+
+  it('a new CDC table carries the declared mode; other sync types carry none', () => {
+    const plan = planScenario({ yaml: withMode('cdc_only'), sources: { shop_db: { discovery: { ok: true, tables: SHOP_TABLES }, resolvedConfig: SHOP_CONFIG } } });
+    expect(change(plan, 'source.shop_db.table.events')!.after!.cdc_table_mode).toBe('cdc_only');
+    expect(change(plan, 'source.shop_db.table.orders')!.after).not.toHaveProperty('cdc_table_mode');
+  });
+
+  it('without a declared mode, a CDC table gets PostHog\'s default (consolidated)', () => {
+    const plan = planScenario({ yaml: withMode(null), sources: { shop_db: { discovery: { ok: true, tables: SHOP_TABLES }, resolvedConfig: SHOP_CONFIG } } });
+    expect(change(plan, 'source.shop_db.table.events')!.after!.cdc_table_mode).toBe('consolidated');
+  });
+
+  const existing = (remoteMode: string | null) =>
+    remote('src-1', 'Postgres', 'shop_', [
+      schema('orders', { sync_type: 'incremental', incremental_field: 'updated_at', incremental_field_type: 'timestamp', sync_frequency: '1hour' }),
+      schema('users'),
+      schema('events', { sync_type: 'cdc', sync_frequency: '5min', primary_key_columns: ['id'], cdc_table_mode: remoteMode }),
+    ], { job_inputs: { host: 'db.example.com', port: '5432', database: 'shop', user: 'reader' } });
+
+  it('is compared with PostHog: a different stored mode is an update of that field alone', () => {
+    const plan = planScenario({ yaml: withMode('both'), remoteSources: [existing('consolidated')], sources: { shop_db: { discovery: { ok: true, tables: SHOP_TABLES }, resolvedConfig: SHOP_CONFIG, remote: existing('consolidated') } } });
+    expect(change(plan, 'source.shop_db.table.events')).toMatchObject({ action: 'update', before: { cdc_table_mode: 'consolidated' }, after: { cdc_table_mode: 'both' } });
+  });
+
+  it('an equal mode (or PostHog\'s null, which means consolidated) is no change', () => {
+    for (const stored of ['both', null]) {
+      const mode = stored ?? 'consolidated';
+      const plan = planScenario({ yaml: withMode(mode), remoteSources: [existing(stored)], sources: { shop_db: { discovery: { ok: true, tables: SHOP_TABLES }, resolvedConfig: SHOP_CONFIG, remote: existing(stored) } } });
+      expect(change(plan, 'source.shop_db.table.events')!.action).toBe('no-op');
+    }
+  });
+});
