@@ -2,7 +2,13 @@ import { UsageProblem } from '../errors.js';
 import type { Plan } from '../plan/types.js';
 import { readTextFile } from './files.js';
 
-/** Read and sanity-check a saved plan; a file that is not one is a usage problem (exit 3), not a crash. */
+const ACTIONS = new Set(['create', 'update', 'delete', 'no-op']);
+const KINDS = new Set(['source', 'table', 'webhook']);
+
+/**
+ * Read and sanity-check a saved plan; a file that is not one is a usage problem (exit 3), not a crash.
+ * Shape only: whether its content is still what was reviewed is plan/binding.ts's question.
+ */
 export async function readPlanFile(cwd: string, file: string): Promise<Plan> {
   const text = await readTextFile(cwd, file);
   let value: unknown;
@@ -12,8 +18,13 @@ export async function readPlanFile(cwd: string, file: string): Promise<Plan> {
     throw new UsageProblem(`${file}: not a plan file (invalid JSON: ${(error as Error).message})`);
   }
   const plan = value as Partial<Plan>;
-  if (typeof value !== 'object' || value === null || plan.format_version !== 1 || !Array.isArray(plan.changes) || !Array.isArray(plan.diagnostics) || !plan.file || !plan.remote) {
-    throw new UsageProblem(`${file}: not a dwctl plan (expected format_version 1 with changes, diagnostics, file and remote)`);
+  if (typeof value !== 'object' || value === null || plan.format_version !== 1 || !Array.isArray(plan.changes) || !Array.isArray(plan.diagnostics) || !plan.file || !plan.remote || !plan.options) {
+    throw new UsageProblem(`${file}: not a dwctl plan (expected format_version 1 with changes, diagnostics, file, remote and options)`);
   }
+  const bad = plan.changes.findIndex((c: unknown) => {
+    const change = c as Partial<Plan['changes'][number]> | null;
+    return typeof change !== 'object' || change === null || typeof change.address !== 'string' || typeof change.source !== 'string' || !ACTIONS.has(String(change.action)) || !KINDS.has(String(change.kind));
+  });
+  if (bad >= 0) throw new UsageProblem(`${file}: changes[${bad}] is not a plan change (expected address, source, kind and action)`);
   return plan as Plan;
 }

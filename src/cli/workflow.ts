@@ -5,6 +5,7 @@ import { toDesired, type DesiredState } from '../config/desired.js';
 import { spanAt, type ParsedFile } from '../config/parse.js';
 import { hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { sha256 } from '../plan/fingerprint.js';
+import { planDigest } from '../plan/binding.js';
 import { observe, referenceReader } from '../plan/observe.js';
 import { planChanges, type Positions } from '../plan/plan.js';
 import type { Plan } from '../plan/types.js';
@@ -44,7 +45,7 @@ export async function loadFile(command: DwctlCommand, file: string): Promise<Loa
 
 /** A plan that never reached PostHog because the file itself has errors: same document shape, no changes. */
 export function blockedPlan(loaded: LoadedFile, diagnostics: Diagnostic[], prune: boolean, sources: string[] | null): Plan {
-  return {
+  const plan: Omit<Plan, 'digest'> = {
     format_version: 1,
     applyable: false,
     summary: { create: 0, update: 0, delete: 0, no_op: 0 },
@@ -56,6 +57,7 @@ export function blockedPlan(loaded: LoadedFile, diagnostics: Diagnostic[], prune
     options: { prune, sources },
     cost: { tables: [], known_rows_per_month: 0, unestimated_tables: 0 },
   };
+  return { ...plan, digest: planDigest(plan) };
 }
 
 export interface PlanRequest {

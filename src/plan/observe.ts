@@ -121,26 +121,7 @@ function fingerprintOf(listed: RemoteSourceInfo[], seen: readonly Pick<ObservedS
   return { state, fingerprint: remoteFingerprint(state, webhooks) };
 }
 
-/**
- * Re-read exactly the PostHog state a plan's fingerprint covers (no discovery, no CDC check), for
- * `apply PLANFILE`'s staleness check. Must read what observe reads: list, retrieve of matched sources,
- * webhook_info where webhook tables are declared.
- */
-export async function currentFingerprint(client: PostHogReader, desired: DesiredState, sources: string[] | null): Promise<string> {
-  const listed = await client.listSources();
-  const selected = desired.sources.filter((s) => sources === null || sources.includes(s.name));
-  const seen = await Promise.all(
-    selected.map(async (source) => {
-      const match = matchRemote(source, listed);
-      if (!match) return {};
-      const remote = await client.getSource(match.id);
-      return { remote, ...(needsWebhookInfo(source) ? { webhook: await client.webhookInfo(remote.id) } : {}) };
-    }),
-  );
-  return fingerprintOf(listed, seen).fingerprint;
-}
-
-/** Webhook registration is read only where the file wants webhook tables. Apply's staleness check reads the same. */
+/** Webhook registration is read only where the file wants webhook tables.  */
 export function needsWebhookInfo(source: DesiredSource): boolean {
   return source.tables.some((t) => t.sync === 'webhook');
 }

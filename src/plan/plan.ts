@@ -6,6 +6,7 @@ import { warehouseTableName } from '../lint/rules/prefix.js';
 import { closest, didYouMean } from '../lint/suggest.js';
 import { isSecretPath, type SourceCatalog, type SourceTypeInfo, type SyncFrequency } from '../wizard/catalog.js';
 import type { DiscoveredTableInfo, ObservedSource, ObservedState, RemoteSchemaInfo, RemoteSourceInfo } from './observed.js';
+import { planDigest, summarise } from './binding.js';
 import { isCreatedAtField, isUpdatedAtField, realCandidates, recommend, SYNCS_PER_MONTH } from './recommend.js';
 import { SENSITIVE, type Action, type Change, type CostEstimate, type CostLine, type Plan } from './types.js';
 
@@ -90,10 +91,9 @@ export function planChanges(input: PlanInput): Plan {
     position: change.path ? positions.span(fromPointer(change.path), 'key') : null,
   }));
   const sortedDiagnostics = sortDiagnostics(diagnostics);
-  const summary = { create: 0, update: 0, delete: 0, no_op: 0 };
-  for (const change of sorted) summary[change.action === 'no-op' ? 'no_op' : change.action]++;
+  const summary = summarise(sorted);
   const hasErrors = sortedDiagnostics.some((d) => d.severity === 'error');
-  return {
+  const plan: Omit<Plan, 'digest'> = {
     format_version: 1,
     applyable: !hasErrors && summary.create + summary.update + summary.delete > 0,
     summary,
@@ -105,6 +105,7 @@ export function planChanges(input: PlanInput): Plan {
     options: { prune: options.prune, sources: options.sources },
     cost: summariseCost(cost),
   };
+  return { ...plan, digest: planDigest(plan) };
 }
 
 interface SourceContext {

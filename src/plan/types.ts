@@ -65,6 +65,11 @@ export interface Plan {
   remote: { host: string; project_id: string; fingerprint: string };
   options: { prune: boolean; sources: string[] | null };
   cost: CostEstimate;
+  /**
+   * sha256 over changes, diagnostics, options, file and remote (plan/binding.ts): `apply PLANFILE` and
+   * `show` detect a plan file edited after it was written. Absent in plans of dwctl before 0.1 binding.
+   */
+  digest: string;
 }
 
 export const SENSITIVE = '(sensitive)';

@@ -229,6 +229,7 @@ describe('markdown renderer limit', () => {
       remote: { host: 'https://us.posthog.com', project_id: '1', fingerprint: 'f'.repeat(64) },
       options: { prune: false, sources: null },
       cost: { tables: [], known_rows_per_month: 0, unestimated_tables: 0 },
+      digest: 'd'.repeat(64),
     };
     const markdown = planRenderers.markdown(plan, { color: false });
     expect(markdown.length).toBeLessThanOrEqual(MARKDOWN_LIMIT);

@@ -5,7 +5,8 @@ import { applyPlan, type ApplyResult, type PostHogWriter, type SourceInputs } fr
 import { parseDuration, waitForSyncs, type WatchedTable } from '../../apply/wait.js';
 import { hasErrors } from '../../diagnostics/diagnostic.js';
 import { StalePlanError, UsageProblem } from '../../errors.js';
-import { currentFingerprint, referenceReader, resolveSource } from '../../plan/observe.js';
+import { checkSavedPlan, compareWithRecomputed, type StaleCause } from '../../plan/binding.js';
+import { referenceReader, resolveSource } from '../../plan/observe.js';
 import type { Plan } from '../../plan/types.js';
 import { APPLY_FORMATS, applyRenderers, progressLine } from '../../render/apply.js';
 import { planRenderers } from '../../render/plan.js';
@@ -99,24 +100,23 @@ export class ApplyCommand extends RemoteCommand {
     return { plan, loaded, client: client ?? (await connect(this, fileConnection(loaded))) };
   }
 
-  /** A saved plan applies only to the file and the PostHog state it was computed from. */
+  /**
+   * A saved plan applies only as it was reviewed: the plan file unedited, the same file, and the same
+   * changes when recomputed now from that file and PostHog (references resolved again, discovery and
+   * PostHog's state read again). Anything else is a stale plan (exit 1), refused before any write.
+   */
   private async savedPlan(): Promise<{ plan: Plan; loaded: LoadedFile; client: PostHogWriter }> {
     if (this.sources) throw new UsageProblem('--source applies to fresh plans only: a saved plan already says which sources it covers');
-    const plan = await readPlanFile(this.context.cwd, this.planFile!);
-    const loaded = await loadFile(this, this.file ?? plan.file.path);
-    if (loaded.sha256 !== plan.file.sha256) {
-      throw Object.assign(new StalePlanError(`stale plan: ${loaded.file} changed since the plan was made`), { hint: 'Run `dwctl plan --out PLANFILE` again and review it.' });
-    }
-    if (hasErrors(plan.diagnostics)) return { plan, loaded, client: await connect(this, fileConnection(loaded)) };
-    const client = await connect(this, fileConnection(loaded));
-    if (client.host !== plan.remote.host || client.projectId !== plan.remote.project_id) {
-      throw new StalePlanError(`stale plan: it was made for project ${plan.remote.project_id} on ${plan.remote.host}, not project ${client.projectId} on ${client.host}`);
-    }
-    const fingerprint = await currentFingerprint(client, loaded.desired, plan.options.sources);
-    if (fingerprint !== plan.remote.fingerprint) {
-      throw Object.assign(new StalePlanError('stale plan: PostHog\'s sources changed since the plan was made'), { hint: 'Run `dwctl plan --out PLANFILE` again and review it.' });
-    }
-    return { plan, loaded, client };
+    const saved = await readPlanFile(this.context.cwd, this.planFile!);
+    const loaded = await loadFile(this, this.file ?? saved.file.path);
+    const early = checkSavedPlan(saved, this.planFile!, loaded.sha256, loaded.file);
+    if (early) throw stalePlan(early);
+    if (hasErrors(saved.diagnostics)) return { plan: saved, loaded, client: await connect(this, fileConnection(loaded)) };
+    const { plan: fresh, client } = await makePlan(this, loaded, { prune: saved.options.prune, sources: saved.options.sources });
+    const moved = compareWithRecomputed(saved, fresh, loaded.desired, this.planFile!);
+    if (moved) throw stalePlan(moved);
+    // Equal changes: execute the recomputed plan, whose summary and flags are derived, never read from the file.
+    return { plan: fresh, loaded, client: client ?? (await connect(this, fileConnection(loaded))) };
   }
 
   private async confirmed(): Promise<'yes' | 'declined' | 'cannot-ask'> {
@@ -176,4 +176,8 @@ export class ApplyCommand extends RemoteCommand {
 
 function style(color: boolean, text: string): string {
   return color ? `\u001b[2m${text}\u001b[22m` : text;
+}
+
+function stalePlan(stale: StaleCause): StalePlanError {
+  return Object.assign(new StalePlanError(`stale plan: ${stale.message}`), { hint: 'Run `dwctl plan --out PLANFILE` again and review it.' });
 }

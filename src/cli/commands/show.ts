@@ -1,5 +1,6 @@
 import { Command, Option } from 'clipanion';
 import * as t from 'typanion';
+import { planDigest, summarise } from '../../plan/binding.js';
 import { PLAN_FORMATS, planRenderers } from '../../render/plan.js';
 import { DwctlCommand } from '../base-command.js';
 import { ExitCode } from '../exit-codes.js';
@@ -21,7 +22,12 @@ export class ShowCommand extends DwctlCommand {
   }
 
   protected async run(): Promise<ExitCode> {
-    const plan = await readPlanFile(this.context.cwd, this.planFile);
+    const saved = await readPlanFile(this.context.cwd, this.planFile);
+    // The counts are derived from the changes shown, never taken from the file's own summary.
+    const plan = { ...saved, summary: summarise(saved.changes) };
+    if (saved.digest !== undefined && saved.digest !== planDigest(saved)) {
+      this.context.stderr.write(`warning: ${this.planFile} was edited after \`dwctl plan --out\` wrote it: \`dwctl apply\` will refuse it.\n`);
+    }
     this.context.stdout.write(planRenderers[this.format](plan, { color: this.useColor() }));
     return ExitCode.Ok;
   }
