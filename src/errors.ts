@@ -1,25 +1,25 @@
-import { ExitCode } from './cli/exit-codes.js';
+import type { Outcome } from './outcome.js';
 
 /**
  * "Cannot continue" errors. Problems in the user's file are Diagnostics and are returned, not thrown;
- * a DwctlError is thrown once and printed as one line (no stack) with its exit code.
+ * a DwctlError is thrown once and printed as one line (no stack); its outcome becomes the exit code in the CLI.
  * `code` is stable, kebab-case, and appears in `{"error": {"code", "message"}}` under `--format json`.
  */
 export abstract class DwctlError extends Error {
   abstract readonly code: string;
-  abstract readonly exitCode: ExitCode;
+  abstract readonly outcome: Outcome;
   /** A second line telling the user what to do about it, when there is one. */
   hint?: string;
 }
 
 export class UsageProblem extends DwctlError {
   readonly code = 'usage';
-  readonly exitCode = ExitCode.CouldNotRun;
+  readonly outcome = 'could-not-run';
 }
 
 export class FileNotFoundError extends DwctlError {
   readonly code = 'file-not-found';
-  readonly exitCode = ExitCode.CouldNotRun;
+  readonly outcome = 'could-not-run';
   constructor(readonly file: string) {
     super(`${file}: no such file`);
   }
@@ -27,16 +27,16 @@ export class FileNotFoundError extends DwctlError {
 
 export class StalePlanError extends DwctlError {
   readonly code = 'stale-plan';
-  readonly exitCode = ExitCode.Findings;
+  readonly outcome = 'no';
 }
 
 export class ConnectionSettingsError extends DwctlError {
   readonly code = 'connection-settings';
-  readonly exitCode = ExitCode.CouldNotRun;
+  readonly outcome = 'could-not-run';
 }
 
 /** "Should never happen": printed with its stack and a request for a bug report. */
 export class InternalError extends DwctlError {
   readonly code = 'internal';
-  readonly exitCode = ExitCode.CouldNotRun;
+  readonly outcome = 'could-not-run';
 }

@@ -1,3 +1,5 @@
+import type { Outcome } from '../outcome.js';
+
 /** Exit codes are public API (contract §4); the README mirrors this table and scenario tests pin it. */
 export const ExitCode = {
   /** Success; for `plan --detailed-exitcode`: no changes. */
@@ -10,3 +12,8 @@ export const ExitCode = {
   CouldNotRun: 3,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** The one mapping from what an error means to how the process reports it. */
+export function exitCodeOf(outcome: Outcome): ExitCode {
+  return outcome === 'no' ? ExitCode.Findings : ExitCode.CouldNotRun;
+}

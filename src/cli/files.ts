@@ -1,11 +1,10 @@
 import { access, readFile, writeFile, rename } from 'node:fs/promises';
 import { resolve, dirname, basename, join } from 'node:path';
 import { FileNotFoundError, DwctlError } from '../errors.js';
-import { ExitCode } from './exit-codes.js';
 
 class FileReadError extends DwctlError {
   readonly code = 'file-unreadable';
-  readonly exitCode = ExitCode.CouldNotRun;
+  readonly outcome = 'could-not-run';
 }
 
 /** Read a UTF-8 file given relative to cwd; a missing file is "could not run" (exit 3), not a crash. */

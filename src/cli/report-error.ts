@@ -1,6 +1,6 @@
 import { UsageError } from 'clipanion';
 import { DwctlError, InternalError } from '../errors.js';
-import { ExitCode } from './exit-codes.js';
+import { ExitCode, exitCodeOf } from './exit-codes.js';
 import type { DwctlContext } from './context.js';
 
 /**
@@ -17,7 +17,7 @@ export function reportError(error: unknown, context: DwctlContext, options: { js
   if (error instanceof DwctlError && !(error instanceof InternalError)) {
     code = error.code;
     message = error.message;
-    exitCode = error.exitCode;
+    exitCode = exitCodeOf(error.outcome);
     hint = error.hint;
   } else if (error instanceof UsageError) {
     code = 'usage';

@@ -1,6 +1,5 @@
 import type { Dispatcher } from 'undici';
 import { ConnectionSettingsError } from '../errors.js';
-import { ExitCode } from '../cli/exit-codes.js';
 import type { SecretMasker } from '../secrets.js';
 import { PostHogApiError, unexpectedResponse, type RequestContext } from './errors.js';
 import { normaliseHost } from './settings.js';
@@ -233,7 +232,7 @@ class HttpPostHogClient implements PostHogClient {
     if (!(error instanceof PostHogApiError) || error.status !== 404) return error;
     return new PostHogApiError(404, error.method, error.path, `Project ${this.projectId} was not found on ${this.host}, or the API key has no access to it.`, {
       code: 'posthog-project-not-found',
-      exitCode: ExitCode.CouldNotRun,
+      outcome: 'could-not-run',
       hint: 'Check the project id (--project, POSTHOG_PROJECT_ID or posthog.project_id): it is the number in /project/<id> of your PostHog URL.',
     });
   }

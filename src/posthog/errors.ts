@@ -1,4 +1,4 @@
-import { ExitCode } from '../cli/exit-codes.js';
+import type { Outcome } from '../outcome.js';
 import { DwctlError } from '../errors.js';
 import type { SecretMasker } from '../secrets.js';
 
@@ -37,7 +37,7 @@ const SCOPES = 'the external_data_source:read and external_data_source:write sco
  */
 export class PostHogApiError extends DwctlError {
   readonly code: string;
-  readonly exitCode: ExitCode;
+  readonly outcome: Outcome;
   /** PostHog's text as sent (masked), without anything dwctl added; null when there was none. */
   readonly posthogMessage: string | null;
   readonly attr: string | null;
@@ -49,12 +49,12 @@ export class PostHogApiError extends DwctlError {
     readonly method: string,
     readonly path: string,
     message: string,
-    options: { code: string; exitCode: ExitCode; body?: PostHogErrorBody; hint?: string },
+    options: { code: string; outcome: Outcome; body?: PostHogErrorBody; hint?: string },
   ) {
     super(message);
     this.name = 'PostHogApiError';
     this.code = options.code;
-    this.exitCode = options.exitCode;
+    this.outcome = options.outcome;
     this.posthogMessage = options.body?.message ?? null;
     this.attr = options.body?.attr ?? null;
     this.posthogCode = options.body?.posthogCode ?? null;
@@ -69,7 +69,7 @@ export class PostHogApiError extends DwctlError {
  */
 export class PostHogUnreachableError extends DwctlError {
   readonly code = 'posthog-unreachable';
-  readonly exitCode = ExitCode.CouldNotRun;
+  readonly outcome = 'could-not-run';
 
   constructor(
     readonly method: string,
@@ -93,7 +93,7 @@ export class PostHogUnreachableError extends DwctlError {
  */
 export class AmbiguousRequestError extends DwctlError {
   readonly code = 'ambiguous-request';
-  readonly exitCode = ExitCode.CouldNotRun;
+  readonly outcome = 'could-not-run';
   /** The 5xx status when PostHog answered; undefined when the connection failed. */
   readonly status: number | undefined;
   /** PostHog's text with the 5xx (masked), if any. */
@@ -166,10 +166,10 @@ function asText(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** Exit code of an HTTP failure once no retry is left (contract §4). */
-export function exitCodeForStatus(status: number): ExitCode {
-  if (status === 401 || status === 403 || status === 429 || status >= 500 || status < 400) return ExitCode.CouldNotRun;
-  return ExitCode.Findings;
+/** What an HTTP failure means once no retry is left (exit 3 or 1, contract §4). */
+export function outcomeForStatus(status: number): Outcome {
+  if (status === 401 || status === 403 || status === 429 || status >= 500 || status < 400) return 'could-not-run';
+  return 'no';
 }
 
 function codeForStatus(status: number): string {
@@ -235,7 +235,7 @@ export function apiErrorFromResponse(
   // PostHog's text is masked already; the whole is masked again because the path (an id) is caller input.
   return new PostHogApiError(status, ctx.method, masker.mask(ctx.path), masker.mask(message), {
     code: codeForStatus(status),
-    exitCode: exitCodeForStatus(status),
+    outcome: outcomeForStatus(status),
     body: parsed,
     ...(hint ? { hint: masker.mask(hint) } : {}),
   });
@@ -260,6 +260,6 @@ export function unexpectedResponse(status: number, ctx: RequestContext, what: st
     masker.mask(
       `${ctx.host} answered ${ctx.method} ${ctx.path} with ${what}, not the JSON PostHog sends. Check that the host setting points at a PostHog instance (e.g. https://us.posthog.com).`,
     ),
-    { code: 'posthog-unexpected-response', exitCode: ExitCode.CouldNotRun },
+    { code: 'posthog-unexpected-response', outcome: 'could-not-run' },
   );
 }

@@ -246,7 +246,7 @@ describe('tolerance of PostHog generations (API.md §0)', () => {
     h.pool.intercept({ path: `${SOURCES}/x/`, method: 'GET' }).reply(200, '<!doctype html><html>login</html>', { headers: { 'content-type': 'text/html' } });
     const error = await rejection(h.client.getSource('x'));
     expect(error).toBeInstanceOf(PostHogApiError);
-    expect(error).toMatchObject({ code: 'posthog-unexpected-response', exitCode: 3 });
+    expect(error).toMatchObject({ code: 'posthog-unexpected-response', outcome: 'could-not-run' });
     expect(error.message).toMatch(/an HTML page/);
   });
 });
@@ -327,7 +327,7 @@ describe('bulk_update_schemas', () => {
       .intercept({ path: `${SOURCES}/src/bulk_update_schemas/`, method: 'PATCH' })
       .reply(400, { type: 'validation_error', code: 'invalid_input', detail: 'Schema updates must contain unique ids', attr: null });
     const error = await rejection(h.client.bulkUpdateSchemas('src', [{ id: 'a' }, { id: 'a' }]));
-    expect(error).toMatchObject({ status: 400, message: 'Schema updates must contain unique ids', exitCode: 1 });
+    expect(error).toMatchObject({ status: 400, message: 'Schema updates must contain unique ids', outcome: 'no' });
     expect(h.client.stats.requests).toBe(1);
   });
 });

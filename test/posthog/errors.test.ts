@@ -30,7 +30,7 @@ describe('error shapes (API.md §1)', () => {
       attr: 'source_type',
       posthogCode: 'invalid_choice',
       type: 'validation_error',
-      exitCode: 1,
+      outcome: 'no',
       code: 'posthog-api-error',
     });
     expect(error.hint).toBe(`PostHog answered 400 to POST ${SOURCES}/.`);
@@ -40,7 +40,7 @@ describe('error shapes (API.md §1)', () => {
     h = harness();
     h.pool.intercept({ path: `${SOURCES}/database_schema/`, method: 'POST' }).reply(400, examples['400_db_schema_bad_password_postgres']);
     const error = await rejection(h.client.databaseSchema('Postgres', {}));
-    expect(error).toMatchObject({ status: 400, message: examples['400_db_schema_bad_password_postgres'].message, attr: null, posthogCode: null, exitCode: 1 });
+    expect(error).toMatchObject({ status: 400, message: examples['400_db_schema_bad_password_postgres'].message, attr: null, posthogCode: null, outcome: 'no' });
   });
 
   it('{detail} of schema actions: verbatim', async () => {
@@ -57,7 +57,7 @@ describe('error shapes (API.md §1)', () => {
     expect(await rejection(h.client.updateWebhookInputs('s', { signing_secret: 'whsec_x' }))).toMatchObject({
       status: 400,
       message: 'Stripe rejected the signing secret',
-      exitCode: 1,
+      outcome: 'no',
     });
   });
 
@@ -100,7 +100,7 @@ describe('401 and 403 say which key and scope, and how to fix it (exit 3)', () =
     h = harness();
     h.pool.intercept({ path: `${SOURCES}/?limit=100&offset=0`, method: 'GET' }).reply(401, examples['401_bad_key']);
     const error = await rejection(h.client.listSources());
-    expect(error).toMatchObject({ status: 401, exitCode: 3, code: 'posthog-unauthorized', posthogMessage: examples['401_bad_key'].detail });
+    expect(error).toMatchObject({ status: 401, outcome: 'could-not-run', code: 'posthog-unauthorized', posthogMessage: examples['401_bad_key'].detail });
     expect(error.message).toBe(
       'Personal API key found in request Authorization header is invalid. PostHog did not accept the personal API key. ' +
         `Create a personal API key with the external_data_source:read and external_data_source:write scopes at ${HOST}/settings/user-api-keys ` +
@@ -113,7 +113,7 @@ describe('401 and 403 say which key and scope, and how to fix it (exit 3)', () =
     h = harness();
     h.pool.intercept({ path: `${SOURCES}/database_schema/`, method: 'POST' }).reply(403, examples['403_missing_scope']);
     const error = await rejection(h.client.databaseSchema('Postgres', {}));
-    expect(error).toMatchObject({ status: 403, exitCode: 3, code: 'posthog-forbidden' });
+    expect(error).toMatchObject({ status: 403, outcome: 'could-not-run', code: 'posthog-forbidden' });
     expect(error.message).toMatch(/^API key missing required scope 'external_data_source:write'\. /);
     expect(error.message).toMatch(/needs the external_data_source:write scope and access to project 4242/);
     expect(error.message).toMatch(/external_data_source:read and external_data_source:write scopes/);
@@ -136,7 +136,7 @@ describe('redirects are not followed (the key stays with the configured host)', 
       .intercept({ path: `${SOURCES}/x/`, method: 'GET' })
       .reply(301, '', { headers: { location: 'https://evil.example/api/projects/4242/external_data_sources/x/?token=abc' } });
     const error = await rejection(h.client.getSource('x'));
-    expect(error).toMatchObject({ status: 301, exitCode: 3, code: 'posthog-redirect' });
+    expect(error).toMatchObject({ status: 301, outcome: 'could-not-run', code: 'posthog-redirect' });
     expect(error.message).toMatch(
       /redirect \(301\) to https:\/\/evil\.example\/api\/projects\/4242\/external_data_sources\/x\/\. dwctl does not follow redirects/,
     );

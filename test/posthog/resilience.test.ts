@@ -78,7 +78,7 @@ describe('retries of requests that are safe to repeat', () => {
       .times(3);
     const error = await rejection(h.client.getSource('src'));
     expect(error).toBeInstanceOf(PostHogApiError);
-    expect(error).toMatchObject({ status: 503, exitCode: 3, code: 'posthog-server-error', message: 'down for maintenance' });
+    expect(error).toMatchObject({ status: 503, outcome: 'could-not-run', code: 'posthog-server-error', message: 'down for maintenance' });
     expect(String(error.hint)).toMatch(/3 attempts/);
     expect(h.client.stats.requests).toBe(3);
   });
@@ -89,7 +89,7 @@ describe('retries of requests that are safe to repeat', () => {
       .intercept({ path: `${SOURCES}/src/`, method: 'GET' })
       .reply(500, { type: 'server_error', code: 'error', detail: 'A server error occurred.', attr: null });
     const error = await rejection(h.client.getSource('src'));
-    expect(error).toMatchObject({ status: 500, exitCode: 3 });
+    expect(error).toMatchObject({ status: 500, outcome: 'could-not-run' });
     expect(h.client.stats.requests).toBe(1);
   });
 
@@ -101,7 +101,7 @@ describe('retries of requests that are safe to repeat', () => {
       .times(2);
     const error = await rejection(h.client.getSource('src'));
     expect(error).toBeInstanceOf(PostHogUnreachableError);
-    expect(error).toMatchObject({ exitCode: 3, code: 'posthog-unreachable', reason: 'ECONNREFUSED' });
+    expect(error).toMatchObject({ outcome: 'could-not-run', code: 'posthog-unreachable', reason: 'ECONNREFUSED' });
     expect(error.message).toMatch(/Could not reach PostHog at https:\/\/ph\.test \(ECONNREFUSED\) after 2 attempts/);
     expect(h.client.stats.requests).toBe(2);
   });
@@ -131,7 +131,7 @@ describe('retries of requests that are safe to repeat', () => {
     h.pool
       .intercept({ path: `${SOURCES}/src/`, method: 'DELETE' })
       .reply(404, { type: 'invalid_request', code: 'not_found', detail: 'Not found.', attr: null });
-    expect(await rejection(h.client.deleteSource('src'))).toMatchObject({ status: 404, exitCode: 1, posthogCode: 'not_found' });
+    expect(await rejection(h.client.deleteSource('src'))).toMatchObject({ status: 404, outcome: 'no', posthogCode: 'not_found' });
   });
 });
 
@@ -209,7 +209,7 @@ describe('requests that must not be repeated (create, create_webhook, reload)', 
     expect(await rejection(h.client.createSource(CREATE))).toMatchObject({
       name: 'PostHogApiError',
       status: 400,
-      exitCode: 1,
+      outcome: 'no',
       message: 'Prefix already exists',
     });
   });
@@ -282,7 +282,7 @@ describe('Retry-After (429)', () => {
       .reply(429, throttled, { headers: { 'retry-after': '1' } })
       .times(2);
     const error = await rejection(h.client.getSource('src'));
-    expect(error).toMatchObject({ status: 429, exitCode: 3, code: 'posthog-rate-limited' });
+    expect(error).toMatchObject({ status: 429, outcome: 'could-not-run', code: 'posthog-rate-limited' });
     expect(error.message).toMatch(/^Request was throttled\. Expected available in 7 seconds\. PostHog kept rate-limiting/);
   });
 });
@@ -356,7 +356,7 @@ describe('timeouts', () => {
     const error = await rejection(h.client.getSource('src'));
     expect(Date.now() - started).toBeLessThan(400);
     expect(error).toBeInstanceOf(PostHogUnreachableError);
-    expect(error).toMatchObject({ reason: 'timeout', exitCode: 3 });
+    expect(error).toMatchObject({ reason: 'timeout', outcome: 'could-not-run' });
     expect(error.message).toMatch(/no answer within 0.02s/);
     expect(h.client.stats.requests).toBe(2);
     expect(h.logs.map((l) => l.replace(/ \d+ms/, ' Nms'))).toEqual([

@@ -9,7 +9,7 @@ function settingsError(fn: () => unknown): ConnectionSettingsError {
     fn();
   } catch (error) {
     expect(error).toBeInstanceOf(ConnectionSettingsError);
-    expect((error as ConnectionSettingsError).exitCode).toBe(3);
+    expect((error as ConnectionSettingsError).outcome).toBe('could-not-run');
     expect((error as Error).message).not.toContain(KEY);
     return error as ConnectionSettingsError;
   }

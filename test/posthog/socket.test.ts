@@ -78,7 +78,7 @@ describe('over a real socket', () => {
     const c = client(host, { maxRetries: 2 });
     const error = await rejection(c.createSource({ source_type: 'Stripe', payload: {} }));
     expect(error).toBeInstanceOf(PostHogUnreachableError);
-    expect(error).toMatchObject({ reason: 'ECONNREFUSED', exitCode: 3 });
+    expect(error).toMatchObject({ reason: 'ECONNREFUSED', outcome: 'could-not-run' });
     expect(c.stats.requests).toBe(3);
   });
 
