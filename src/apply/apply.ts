@@ -3,6 +3,7 @@ import type { PostHogReader } from '../plan/observe.js';
 import type { RemoteSourceInfo, WebhookInfoState } from '../plan/observed.js';
 import type { Change, Plan } from '../plan/types.js';
 import type { SecretMasker } from '../secrets.js';
+import { sourceModule } from '../sources/index.js';
 import type { SourceTypeInfo } from '../wizard/catalog.js';
 
 /** The PostHog calls apply makes, beyond plan's reads. The client satisfies this; tests may fake it. */
@@ -195,7 +196,8 @@ async function createSource(client: PostHogWriter, change: Change, tables: Chang
   const after = change.after ?? {};
   const declared = tables.filter((t) => t.action === 'create' && t.after).map((t) => ({ name: tableName(t), ...createSchema(t.after!) }));
   const off = ((after.tables_off as string[] | undefined) ?? []).map((name) => ({ name, should_sync: false }));
-  const cdc = after.cdc as Record<string, unknown> | undefined;
+  // The plan shows the file's cdc block; the keys PostHog reads come from the type's CDC dialect.
+  const cdc = after.cdc !== undefined ? sourceModule(inputs.source.type).cdc : undefined;
   const body = {
     source_type: inputs.source.type,
     prefix: inputs.source.prefix === '' ? null : inputs.source.prefix,
@@ -203,15 +205,7 @@ async function createSource(client: PostHogWriter, change: Change, tables: Chang
     payload: {
       ...inputs.config,
       schemas: [...declared, ...off],
-      ...(cdc
-        ? {
-            cdc_enabled: true,
-            cdc_management_mode: cdc.management,
-            ...(cdc.slot_name ? { cdc_slot_name: cdc.slot_name } : {}),
-            ...(cdc.publication_name ? { cdc_publication_name: cdc.publication_name } : {}),
-            ...(cdc.auto_drop_slot !== undefined ? { cdc_auto_drop_slot: cdc.auto_drop_slot } : {}),
-          }
-        : {}),
+      ...(cdc ? cdc.createInputs(inputs.source.cdc) : {}),
     },
   };
   for (let attempt = 1; ; attempt++) {

@@ -1,5 +1,5 @@
 import type { ParsedFile } from './parse.js';
-import { isRecord } from '../lint/rule.js';
+import { isRecord } from './record.js';
 import type { SyncFrequency, SyncType } from '../wizard/catalog.js';
 
 /**

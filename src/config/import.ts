@@ -1,10 +1,11 @@
 import { Document, YAMLMap, isMap } from 'yaml';
-import type { RemoteSourceInfo } from '../plan/observed.js';
+import type { RemoteSourceInfo } from '../posthog/observed.js';
 import { isSecretPath, type SourceCatalog, type SourceTypeInfo } from '../wizard/catalog.js';
 import type { WizardField } from '../wizard/types.js';
 import { suggestedVariable } from './references.js';
 import { MODELINE } from './skeleton.js';
-import { isRecord } from '../lint/rule.js';
+import { sourceModule } from '../sources/index.js';
+import { isRecord } from './record.js';
 
 export interface ImportResult {
   text: string;
@@ -34,7 +35,7 @@ export function importSources(remotes: readonly RemoteSourceInfo[], catalog: Sou
       if (schema.sync_time_of_day) entry.sync_time_of_day = schema.sync_time_of_day.slice(0, 8);
       tables[schema.name] = entry;
     }
-    const cdc = importCdc(remote.job_inputs ?? {});
+    const cdc = sourceModule(remote.source_type).cdc?.fromJobInputs(remote.job_inputs ?? {});
     sources[name] = {
       type: remote.source_type,
       prefix: remote.prefix ?? '',
@@ -123,15 +124,6 @@ function importTunnel(tunnel: Record<string, unknown>, reference: (secret: strin
       username: auth.username,
       ...(selection === 'password' ? { password: reference('password') } : { private_key: reference('private_key') }),
     },
-  };
-}
-
-function importCdc(jobInputs: Record<string, unknown>): Record<string, unknown> | undefined {
-  if (jobInputs.cdc_enabled !== true && typeof jobInputs.cdc_management_mode !== 'string') return undefined;
-  return {
-    management: jobInputs.cdc_management_mode === 'self_managed' ? 'self_managed' : 'posthog',
-    ...(typeof jobInputs.cdc_slot_name === 'string' ? { slot_name: jobInputs.cdc_slot_name } : {}),
-    ...(typeof jobInputs.cdc_publication_name === 'string' ? { publication_name: jobInputs.cdc_publication_name } : {}),
   };
 }
 

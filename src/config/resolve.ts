@@ -1,5 +1,5 @@
 import { parseReferences, type Reference } from './references.js';
-import { isRecord } from '../lint/rule.js';
+import { isRecord } from './record.js';
 import type { WizardField } from '../wizard/types.js';
 
 /** Where reference values come from; injected so the resolver stays pure and testable. */

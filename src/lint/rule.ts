@@ -1,3 +1,4 @@
+import { isRecord } from '../config/record.js';
 import { diagnosticAt, type Anchor, type ParsedFile } from '../config/parse.js';
 import type { DiagnosticCode } from '../diagnostics/codes.js';
 import type { Diagnostic, Severity } from '../diagnostics/diagnostic.js';
@@ -27,9 +28,7 @@ export interface Rule {
   check(context: RuleContext): void;
 }
 
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+export { isRecord };
 
 export function createRuleContext(parsed: ParsedFile, catalog: SourceCatalog, out: Diagnostic[]): RuleContext {
   const root = isRecord(parsed.value) ? parsed.value : {};

@@ -1,3 +1,4 @@
+import { offeredSyncTypes } from '../sources/index.js';
 import type { DiscoveredTableInfo } from './observed.js';
 import { realCandidates, recommend, type Recommendation } from './recommend.js';
 
@@ -19,24 +20,13 @@ export function summariseTables(tables: readonly DiscoveredTableInfo[], declared
     .map((t) => ({
       table: t.table,
       rows: t.rows,
-      sync_types: syncTypesOf(t),
+      sync_types: offeredSyncTypes(t),
       incremental_fields: realCandidates(t).map((f) => ({ field: f.field, type: f.field_type, indexed: f.is_indexed ?? null })),
       primary_key: t.detected_primary_keys,
       recommended: recommend(t),
       problems: [t.permission_error, t.rls_warning].filter((p): p is string => typeof p === 'string' && p.length > 0),
       declared: declared.get(t.table) ?? null,
     }));
-}
-
-function syncTypesOf(t: DiscoveredTableInfo): string[] {
-  if (t.webhook_only) return ['webhook'];
-  const types = ['full_refresh'];
-  if (t.incremental_available) types.push('incremental');
-  if (t.append_available) types.push('append');
-  if (t.cdc_available) types.push('cdc');
-  if (t.xmin_available) types.push('xmin');
-  if (t.supports_webhooks) types.push('webhook');
-  return types;
 }
 
 /** The table entry `discover --add` writes: the recommended setting, nothing implicit. */

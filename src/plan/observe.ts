@@ -6,6 +6,7 @@ import type { Positions } from './plan.js';
 import { matchRemote } from './plan.js';
 import { makeDiagnostic, toPointer, type Diagnostic } from '../diagnostics/diagnostic.js';
 import type { SecretMasker } from '../secrets.js';
+import { sourceModule } from '../sources/index.js';
 import type { SourceCatalog, SourceTypeInfo } from '../wizard/catalog.js';
 import { remoteFingerprint } from './fingerprint.js';
 import type { CdcCheck, DiscoveredTableInfo, Discovery, ObservedSource, ObservedState, RemoteSourceInfo, WebhookInfoState } from './observed.js';
@@ -140,14 +141,9 @@ async function checkNewCdc(client: PostHogReader, source: DesiredSource, config:
   const already = new Set((remote?.schemas ?? []).filter((s) => s.sync_type === 'cdc').map((s) => s.name));
   const tables = source.tables.filter((t) => t.sync === 'cdc' && !already.has(t.name)).map((t) => t.name);
   if (tables.length === 0) return undefined;
-  const body = {
-    source_type: source.type,
-    ...config,
-    cdc_management_mode: source.cdc?.management ?? 'posthog',
-    tables,
-    cdc_slot_name: source.cdc?.slot_name ?? null,
-    cdc_publication_name: source.cdc?.publication_name ?? null,
-  };
+  const dialect = sourceModule(source.type).cdc;
+  if (!dialect) return undefined;
+  const body = { source_type: source.type, ...config, ...dialect.prerequisitesInputs(source.cdc, tables) };
   try {
     const result = await client.checkCdcPrerequisites(body);
     return { valid: result.valid, errors: result.errors.map((e) => masker.mask(e)) };

@@ -2,8 +2,8 @@ import type { Anchor } from '../config/parse.js';
 import { compareNames, type DesiredSource, type DesiredState, type DesiredTable } from '../config/desired.js';
 import type { DiagnosticCode } from '../diagnostics/codes.js';
 import { fromPointer, makeDiagnostic, sortDiagnostics, toPointer, type Diagnostic, type Severity, type Span } from '../diagnostics/diagnostic.js';
-import { warehouseTableName } from '../lint/rules/prefix.js';
 import { closest, didYouMean } from '../lint/suggest.js';
+import { offeredSyncTypes, primaryKeySource, sourceModule, unavailableReason, warehouseTableName, type CdcTableMode } from '../sources/index.js';
 import { isSecretPath, type SourceCatalog, type SourceTypeInfo, type SyncFrequency } from '../wizard/catalog.js';
 import type { DiscoveredTableInfo, ObservedSource, ObservedState, RemoteSchemaInfo, RemoteSourceInfo } from './observed.js';
 import { planDigest, summarise } from './binding.js';
@@ -43,15 +43,8 @@ export interface TableSettings {
   cdc_table_mode?: CdcTableMode;
 }
 
-export type CdcTableMode = 'consolidated' | 'cdc_only' | 'both';
-/** PostHog's default when a CDC schema is created without one (API.md §2.3). */
-const CDC_DEFAULT_TABLE_MODE: CdcTableMode = 'consolidated';
-
 /** A change before its position in the file is looked up. */
 type PendingChange = Omit<Change, 'position'>;
-
-/** PostHog's default for new CDC schemas (API.md §6): a CDC table without its own frequency keeps it. */
-const CDC_DEFAULT_FREQUENCY: SyncFrequency = '5min';
 
 const COSTLY_ROWS_PER_MONTH = 10_000_000;
 
@@ -217,47 +210,28 @@ function validateTable(ctx: SourceContext, table: DesiredTable, discovered: Map<
       );
     }
   }
-  const frequency = table.sync === 'cdc' && !table.sync_frequency_declared ? CDC_DEFAULT_FREQUENCY : table.sync_frequency;
-  const usesKeys = table.sync === 'cdc' || table.sync === 'incremental' || table.sync === 'append';
+  const cdc = table.sync === 'cdc' ? sourceModule(source.type).cdc : undefined;
+  // A CDC table without its own frequency keeps PostHog's CDC default (API.md §6).
+  const frequency = cdc && !table.sync_frequency_declared ? cdc.defaultFrequency : table.sync_frequency;
+  // PostHog stores keys only where it uses them (API.md §12): the plan shows what it will hold.
+  const keys = primaryKeySource(table.sync);
   const settings: TableSettings = {
     should_sync: true,
     sync_type: table.sync,
     incremental_field: incrementalField,
     incremental_field_type: incrementalField ? incrementalFieldType : null,
-    primary_key_columns: table.primary_key ?? (usesKeys ? found.detected_primary_keys : null),
+    primary_key_columns: keys === 'declared-or-detected' ? (table.primary_key ?? found.detected_primary_keys) : keys === 'detected' ? found.detected_primary_keys : null,
     sync_frequency: frequency,
     sync_time_of_day: table.sync_time_of_day,
     // The file declares the mode once per source (cdc.table_mode); PostHog stores it per table.
-    ...(table.sync === 'cdc' ? { cdc_table_mode: source.cdc?.table_mode ?? CDC_DEFAULT_TABLE_MODE } : {}),
+    ...(cdc ? { cdc_table_mode: source.cdc?.table_mode ?? cdc.defaultTableMode } : {}),
   };
-  if (table.sync === 'cdc' && !settings.primary_key_columns?.length) {
+  if (cdc && !settings.primary_key_columns?.length) {
     report('cdc-prerequisites', `"${table.name}" has no primary key: CDC requires one. Declare primary_key or sync it incrementally.`, syncPath);
     ok = false;
   }
   reviewCost(ctx, table, found, settings);
   return ok ? { settings } : undefined;
-}
-
-function unavailableReason(sync: string, table: DiscoveredTableInfo): string | undefined {
-  switch (sync) {
-    case 'incremental':
-      return table.incremental_available ? undefined : 'it has no incremental field';
-    case 'append':
-      return table.append_available ? undefined : 'it has no field to append by';
-    case 'cdc':
-      if (table.cdc_available === null) return 'CDC is not enabled for this PostHog project';
-      return table.cdc_available ? undefined : 'CDC needs a primary key';
-    case 'xmin':
-      return table.xmin_available ? undefined : 'xmin needs a Postgres 13+ heap table or materialized view';
-    case 'webhook':
-      return table.supports_webhooks ? undefined : 'it has no webhook events';
-    default:
-      return undefined;
-  }
-}
-
-function offeredSyncTypes(table: DiscoveredTableInfo): string[] {
-  return ['full_refresh', 'incremental', 'append', 'cdc', 'xmin', 'webhook'].filter((s) => !unavailableReason(s, table) && (!table.webhook_only || s === 'webhook'));
 }
 
 /** Cost rules: rows × syncs per month where rows are known; warnings for full refreshes that cost too much. */
@@ -399,7 +373,7 @@ function planExistingSource(ctx: SourceContext, remote: RemoteSourceInfo, settin
       changes.push(tableChange(source, table.name, 'create', null, null, { ...desiredSettings }, 'PostHog has no schema row for this table yet: schemas are refreshed, then it is enabled'));
       continue;
     }
-    const diff = diffTable(desiredSettings, schema, table);
+    const diff = diffTable(desiredSettings, schema, table, source.type);
     if (diff) changes.push(tableChange(source, table.name, 'update', schema.id, diff.before, diff.after, `settings differ: ${differingKeys(diff).join(', ')}`));
     else changes.push(tableChange(source, table.name, 'no-op', schema.id, null, null, 'in sync'));
   }
@@ -505,7 +479,7 @@ function tableChange(source: DesiredSource, table: string, action: Action, remot
 }
 
 /** The fields that differ between what the file wants and what PostHog holds. */
-function diffTable(desired: TableSettings, remote: RemoteSchemaInfo, declared: DesiredTable): { before: Record<string, unknown>; after: Record<string, unknown> } | undefined {
+function diffTable(desired: TableSettings, remote: RemoteSchemaInfo, declared: DesiredTable, sourceType: string): { before: Record<string, unknown>; after: Record<string, unknown> } | undefined {
   const before: Record<string, unknown> = {};
   const after: Record<string, unknown> = {};
   const compare = (key: keyof TableSettings, remoteValue: unknown): void => {
@@ -521,12 +495,12 @@ function diffTable(desired: TableSettings, remote: RemoteSchemaInfo, declared: D
     compare('incremental_field', remote.incremental_field);
     compare('incremental_field_type', remote.incremental_field_type);
   }
-  // Keys PostHog detected itself are not drift; only keys the file declares are compared.
-  if (declared.primary_key) compare('primary_key_columns', remote.primary_key_columns);
+  // Keys PostHog detected itself are not drift; only keys the file declares, where PostHog stores them, are compared.
+  if (declared.primary_key && primaryKeySource(declared.sync) === 'declared-or-detected') compare('primary_key_columns', remote.primary_key_columns);
   // PostHog represents "never" as null (API.md §6).
   compare('sync_frequency', remote.sync_frequency ?? 'never');
   compare('sync_time_of_day', normaliseTime(remote.sync_time_of_day));
-  if (desired.cdc_table_mode !== undefined) compare('cdc_table_mode', remote.cdc_table_mode ?? CDC_DEFAULT_TABLE_MODE);
+  if (desired.cdc_table_mode !== undefined) compare('cdc_table_mode', remote.cdc_table_mode ?? sourceModule(sourceType).cdc?.defaultTableMode ?? null);
   // PostHog refuses incremental-field or key edits without the sync type in the same request
   // (API.md §2.13), so an update that touches them always carries it: apply sends `after` as it is.
   const needsSyncType = ['incremental_field', 'incremental_field_type', 'primary_key_columns', 'should_sync'].some((k) => k in after);

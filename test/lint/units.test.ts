@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseReferences, singleReference, suggestedVariable } from '../../src/config/references.js';
-import { prefixProblem, warehouseTableName } from '../../src/lint/rules/prefix.js';
+import { prefixProblem, warehouseTableName } from '../../src/sources/naming.js';
 import { describePath } from '../../src/lint/schema-errors.js';
 import { fromPointer, sortDiagnostics, toPointer, type Diagnostic } from '../../src/diagnostics/diagnostic.js';
 

@@ -1,6 +1,6 @@
 import { Command, Option } from 'clipanion';
 import { addSource, configSkeleton, formatTypeList, matchSourceType, starterFile } from '../../config/skeleton.js';
-import { prefixProblem } from '../../lint/rules/prefix.js';
+import { prefixProblem } from '../../sources/naming.js';
 import { UsageProblem } from '../../errors.js';
 import { bundledCatalog } from '../../wizard/bundled.js';
 import { DwctlCommand } from '../base-command.js';

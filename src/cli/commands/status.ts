@@ -2,7 +2,7 @@ import { Command, Option } from 'clipanion';
 import * as t from 'typanion';
 import { parseDuration } from '../../apply/wait.js';
 import { UsageProblem } from '../../errors.js';
-import { warehouseTableName } from '../../lint/rules/prefix.js';
+import { warehouseTableName } from '../../sources/naming.js';
 import { matchRemote } from '../../plan/plan.js';
 import type { RemoteSourceInfo } from '../../plan/observed.js';
 import { STATUS_FORMATS, statusRenderers, type StatusReport, type StatusSource } from '../../render/status.js';
