@@ -142,6 +142,7 @@ describe('plan diagnostics', () => {
             + sync_type = "cdc"
             + primary_key_columns = ["id"]
             + sync_frequency = "5min"
+            + cdc_table_mode = "consolidated"
 
       source warehouse_db (Postgres)
         + create source  # no Postgres source with prefix "wh_" exists in project 1

@@ -298,7 +298,8 @@ describe('a new Postgres source', () => {
           ],
           "known_rows_per_month": 0,
           "unestimated_tables": 3
-        }
+        },
+        "digest": "<sha256>"
       }
       "
     `);
@@ -546,7 +547,8 @@ describe('a new Stripe source with webhook tables', () => {
           ],
           "known_rows_per_month": 0,
           "unestimated_tables": 2
-        }
+        },
+        "digest": "<sha256>"
       }
       "
     `);
@@ -779,7 +781,8 @@ describe('an existing source with drift', () => {
             ],
             "known_rows_per_month": 0,
             "unestimated_tables": 3
-          }
+          },
+          "digest": "<sha256>"
         }
         "
       `);
@@ -1115,7 +1118,8 @@ describe('an unmanaged remote source', () => {
           ],
           "known_rows_per_month": 0,
           "unestimated_tables": 3
-        }
+        },
+        "digest": "<sha256>"
       }
       "
     `);
@@ -1156,7 +1160,7 @@ describe('show PLANFILE', () => {
     const r = await dwctl('show', 'nope.json');
     expect(r.exitCode).toBe(3);
     expect(r.err).toMatchInlineSnapshot(`
-      "error: nope.json: not a dwctl plan (expected format_version 1 with changes, diagnostics, file and remote)
+      "error: nope.json: not a dwctl plan (expected format_version 1 with changes, diagnostics, file, remote and options)
       "
     `);
     const missing = await dwctl('show', 'absent.json', '--format', 'json');
