@@ -86,10 +86,6 @@ describe('npm run demo', () => {
     expect(after('plan --detailed-exitcode')).toMatch(/No changes/);
   });
 
-  it('takes well under a minute', () => {
-    expect(demo.ms).toBeLessThan(30_000);
-  });
-
   it('never prints a demo secret, except masked', () => {
     expect(SECRETS).toEqual(expect.arrayContaining(['phx_test_key', 'demo-shop-db-password', 'rk_test_demo_key', 'whsec_demo_signing_secret']));
     for (const secret of SECRETS) {
