@@ -1,6 +1,7 @@
 import type { ParsedFile } from './parse.js';
 import { isRecord } from './record.js';
 import type { SyncFrequency, SyncType } from '../wizard/catalog.js';
+import { parseIgnorePattern, type IgnorePattern } from './unmanaged.js';
 
 /**
  * The desired state: what a lint-clean warehouse.yaml declares, normalised (defaults applied, tables
@@ -9,6 +10,8 @@ import type { SyncFrequency, SyncType } from '../wizard/catalog.js';
 export interface DesiredState {
   file: string;
   sources: DesiredSource[];
+  /** `unmanaged.ignore`: remote sources other teams own, neither reported nor pruned (see isIgnored). */
+  unmanaged: { ignore: IgnorePattern[] };
 }
 
 export interface DesiredSource {
@@ -21,6 +24,8 @@ export interface DesiredSource {
   tables: DesiredTable[];
   webhook: Record<string, unknown> | null;
   cdc: DesiredCdc | null;
+  /** `moved_from`: the prefix this source had before; the source under it is replaced by this one. */
+  moved_from: string | null;
 }
 
 export interface DesiredCdc {
@@ -86,10 +91,23 @@ export function toDesired(parsed: ParsedFile): DesiredState {
             table_mode: (typeof cdc.table_mode === 'string' ? cdc.table_mode : null) as DesiredCdc['table_mode'],
           }
         : null,
+      moved_from: typeof raw.moved_from === 'string' ? raw.moved_from : null,
     });
   }
   sources.sort((a, b) => compareNames(a.name, b.name));
-  return { file: parsed.file, sources };
+  return { file: parsed.file, sources, unmanaged: { ignore: ignorePatterns(root.unmanaged) } };
+}
+
+/** The valid patterns of `unmanaged.ignore`, in file order (lint reports the invalid ones). */
+function ignorePatterns(unmanaged: unknown): IgnorePattern[] {
+  const list = isRecord(unmanaged) && Array.isArray(unmanaged.ignore) ? unmanaged.ignore : [];
+  const patterns: IgnorePattern[] = [];
+  for (const entry of list) {
+    if (typeof entry !== 'string') continue;
+    const parsed = parseIgnorePattern(entry);
+    if (parsed.ok) patterns.push(parsed.pattern);
+  }
+  return patterns;
 }
 
 /** Byte-order comparison: deterministic across locales. */

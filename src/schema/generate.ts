@@ -94,6 +94,23 @@ export function generateSchema(wizard: WizardResponse): JsonSchema {
           },
         },
       },
+      unmanaged: {
+        title: 'Sources this file does not manage',
+        description:
+          'For a project shared with other teams: remote sources that match a pattern are neither reported as undeclared nor deleted by `plan --prune`.',
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          ignore: {
+            title: 'Ignore patterns',
+            description:
+              'Prefix globs (`legacy_*`), optionally for one source type (`Stripe:*`, `Postgres:team_b_*`). `*` matches any characters, `?` one; the glob must match the whole prefix.',
+            type: 'array',
+            // No `pattern` here: lint's own rule explains a bad pattern (and an unknown type) more precisely.
+            items: { type: 'string' },
+          },
+        },
+      },
       sources: {
         title: 'Sources',
         description: 'Sources by local name ([a-z][a-z0-9_]*). The name is only used on the command line; PostHog identifies a source by type and prefix.',
@@ -115,6 +132,13 @@ function sourceSchema(info: SourceTypeInfo, tableRef: string): JsonSchema {
       title: 'Table prefix',
       description:
         'Prepended to every table name: PostHog names tables lower(prefix + type + "_" + table), so end it with "_" (shop_ gives shop_postgres_orders). With type it identifies the source in PostHog, and it cannot be changed after creation.',
+      type: 'string',
+      maxLength: 100,
+    },
+    moved_from: {
+      title: 'Previous prefix',
+      description:
+        'The prefix this source had before. PostHog cannot change a prefix, so plan creates the source under its new prefix and deletes the one under this prefix (with its synced tables). Remove it once applied.',
       type: 'string',
       maxLength: 100,
     },

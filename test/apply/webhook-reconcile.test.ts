@@ -41,7 +41,7 @@ describe('a webhook with missing events', () => {
     };
     const sourceNoop: Change = { address: 'source.billing', kind: 'source', action: 'no-op', remote_id: 'src-1', source: 'billing', before: null, after: null, reason: 'in sync', path: '', position: null };
     const plan = { changes: [sourceNoop, change] } as unknown as Plan;
-    const source = { name: 'billing', type: 'Stripe', prefix: 'b_', description: null, config: {}, tables: [], webhook: null, cdc: null } as DesiredSource;
+    const source = { name: 'billing', type: 'Stripe', prefix: 'b_', description: null, config: {}, tables: [], webhook: null, cdc: null, moved_from: null } as DesiredSource;
     const inputs = new Map([['billing', { source, info: bundledCatalog().get('Stripe'), config: {}, webhook: undefined }]]);
     const result = await applyPlan(plan, client, inputs, new SecretMasker());
     expect(result.results).toMatchObject([{ address: 'source.billing.webhook', status: 'applied' }]);

@@ -252,3 +252,25 @@ describe('determinism', () => {
     expect(() => compileValidator(generateSchema(bundledWizard))).not.toThrow();
   });
 });
+
+describe('unmanaged and moved_from (contract §3, second wave)', () => {
+  const postgres = { type: 'Postgres', prefix: 'shop_', config: { host: 'h', port: 5432, database: 'd', user: 'u', password: '${P}', schema: 'public' }, tables: {} };
+
+  it('accepts unmanaged.ignore as a list of strings, and nothing else under unmanaged', () => {
+    expect(validate({ version: 1, unmanaged: { ignore: ['legacy_*', 'Stripe:*'] }, sources: {} })).toBe(true);
+    expect(validate({ version: 1, unmanaged: {}, sources: {} })).toBe(true);
+    expect(validate({ version: 1, unmanaged: { ignore: 'legacy_*' }, sources: {} })).toBe(false);
+    expect(validate({ version: 1, unmanaged: { ignore: [3] }, sources: {} })).toBe(false);
+    expect(validate({ version: 1, unmanaged: { prune: false }, sources: {} })).toBe(false);
+    expect(validate({ version: 1, unmanaged: ['legacy_*'], sources: {} })).toBe(false);
+  });
+
+  it('accepts moved_from on every source type as a string of at most 100 characters', () => {
+    expect(validate({ version: 1, sources: { shop: { ...postgres, moved_from: 'shop_old_' } } })).toBe(true);
+    expect(validate({ version: 1, sources: { shop: { ...postgres, moved_from: 5 } } })).toBe(false);
+    expect(validate({ version: 1, sources: { shop: { ...postgres, moved_from: 'x'.repeat(101) } } })).toBe(false);
+    for (const [name, def] of Object.entries(defs).filter(([n]) => n.startsWith('source_'))) {
+      expect(props(def).moved_from, name).toMatchObject({ type: 'string' });
+    }
+  });
+});

@@ -3,6 +3,7 @@ import { duplicateSource } from './duplicate-source.js';
 import { plaintextSecret } from './plaintext-secret.js';
 import { prefix } from './prefix.js';
 import { references } from './references.js';
+import { sourceLifecycle } from './source-lifecycle.js';
 import { sourceTypeNotices } from './source-type.js';
 import { cdcSupport, incrementalField, selfManagedCdc, webhookSupport } from './tables.js';
 
@@ -12,6 +13,7 @@ export const RULES: readonly Rule[] = [
   plaintextSecret,
   prefix,
   duplicateSource,
+  sourceLifecycle,
   incrementalField,
   webhookSupport,
   cdcSupport,
