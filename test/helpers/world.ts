@@ -27,11 +27,20 @@ export const STRIPE_KEY = 'rk_test_world_key_0123456789';
 export const STRIPE_READONLY_KEY = 'rk_test_readonly_key_0123456789';
 export const WEBHOOK_SECRET = 'whsec_world_signing_secret_0123';
 export const API_KEY = 'phx_test_key';
+/** A personal API key with only `external_data_source:read` (API.md §1): what a PR plan gets in CI. */
+export const READ_ONLY_API_KEY = 'phx_read_only_world_key';
+
+/** The world's personal API keys: the write key every test uses, and the read-only key next to it. */
+export const WORLD_KEYS: EmulatorOptions['keys'] = {
+  [API_KEY]: { scopes: ['*'] },
+  [READ_ONLY_API_KEY]: { scopes: ['external_data_source:read'] },
+};
 
 export async function startWorld(options: EmulatorOptions = {}): Promise<World> {
   const seedSql = await readFile(join(REPO_ROOT, 'test', 'emulator', 'pg', 'shop-seed.sql'), 'utf8');
   const database = await startPglite({ seedSql });
   const emulator = await startEmulator({
+    keys: WORLD_KEYS,
     stripeKeys: { [STRIPE_KEY]: { webhookWrite: true }, [STRIPE_READONLY_KEY]: { webhookWrite: false } },
     syncDurationMs: 300,
     ...options,
@@ -53,7 +62,7 @@ export async function startWorld(options: EmulatorOptions = {}): Promise<World> 
     emulator,
     database,
     dir,
-    secrets: [env.SHOP_DB_PASSWORD!, STRIPE_KEY, STRIPE_READONLY_KEY, WEBHOOK_SECRET, API_KEY],
+    secrets: [env.SHOP_DB_PASSWORD!, STRIPE_KEY, STRIPE_READONLY_KEY, WEBHOOK_SECRET, API_KEY, READ_ONLY_API_KEY],
     env,
     write: (yaml, file = 'warehouse.yaml') => writeFile(join(dir, file), yaml),
     read: (file) => readFile(join(dir, file), 'utf8'),
