@@ -136,23 +136,63 @@ describe('GitHub Actions workflows', () => {
   const steps = (job: Job) => job.steps;
   const runs = (job: Job) => steps(job).map((s) => s.run ?? '').join('\n');
 
-  it('pull request: lint (annotations), then plan with secrets from the repository', () => {
+  it('pull request: lint (annotations), then a read-only plan that sees no write key and no source credential', () => {
     expect(Object.keys(pr.on)).toEqual(['pull_request']);
-    for (const job of Object.values(pr.jobs)) {
-      expect(steps(job)[0]?.uses).toMatch(/^actions\/checkout@v\d+$/);
+    for (const job of [pr.jobs.lint!, pr.jobs.plan!]) {
+      expect(steps(job).find((s) => s.uses?.startsWith('actions/checkout@'))?.uses).toMatch(/^actions\/checkout@v\d+$/);
       const node = steps(job).find((s) => s.uses?.startsWith('actions/setup-node@'));
       expect(String(node?.with?.['node-version'])).toBe('20');
       expect(runs(job)).toContain('npm ci');
     }
     expect(runs(pr.jobs.lint!)).toContain('npx dwctl lint --format github');
     expect(pr.jobs.plan!.needs).toBe('lint');
-    expect(pr.jobs.plan!.env).toMatchObject({
-      POSTHOG_PERSONAL_API_KEY: '${{ secrets.POSTHOG_PERSONAL_API_KEY }}',
+    // Least privilege: the read-only key, the project, the host, and nothing else (no database password).
+    expect(pr.jobs.plan!.env).toEqual({
+      POSTHOG_PERSONAL_API_KEY: '${{ secrets.POSTHOG_READONLY_API_KEY }}',
       POSTHOG_PROJECT_ID: '${{ secrets.POSTHOG_PROJECT_ID }}',
+      POSTHOG_HOST: '${{ vars.POSTHOG_HOST }}',
+      FORK: '${{ github.event.pull_request.head.repo.full_name != github.repository }}',
     });
-    // Every other variable in the plan job's environment is a secret or variable too, never a literal.
-    for (const value of Object.values(pr.jobs.plan!.env!)) expect(value).toMatch(/^\$\{\{ (secrets|vars)\.[A-Z_]+ \}\}$/);
-    expect(runs(pr.jobs.plan!)).toContain('npx dwctl plan --format markdown --detailed-exitcode --out plan.json > plan.md');
+    expect(read('github', 'pull-request.yml')).not.toMatch(/secrets\.(?!POSTHOG_READONLY_API_KEY\b|POSTHOG_PROJECT_ID\b)[A-Z]/);
+    // `--read-only` comes with the plan rewrite (contract §3, second wave): checked as written, not run here.
+    expect(runs(pr.jobs.plan!)).toContain('npx dwctl plan --read-only --format markdown --detailed-exitcode --out plan.json > plan.md');
+  });
+
+  it('pull request: the required "dwctl plan" check is never skipped, and fails on a fork with a summary saying no plan ran', () => {
+    const plan = pr.jobs.plan!;
+    expect((plan as Job & { name?: string }).name).toBe('dwctl plan');
+    // Runs after lint whatever lint's result (a job skipped because lint failed would count as passed).
+    expect(plan.if).toBe('${{ !cancelled() }}');
+    const guard = steps(plan)[0]!;
+    expect(guard.if).toBe("env.FORK == 'true'");
+    const dir = tempDir();
+    writeFileSync(join(dir, 'guard.sh'), withoutExpressions(guard.run!));
+    const run = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', 'guard.sh'], { cwd: dir, env: { PATH: process.env.PATH, GITHUB_STEP_SUMMARY: join(dir, 'summary') }, encoding: 'utf8' });
+    expect(run.status).toBe(1);
+    expect(run.stdout).toMatch(/^::error title=dwctl plan::Not planned/m);
+    expect(readFileSync(join(dir, 'summary'), 'utf8')).toMatch(/^### dwctl plan did not run\n/);
+    // Every later step is skipped after the failing guard: none of them runs on always().
+    for (const step of steps(plan).slice(1)) {
+      if (step.if?.includes('always()')) expect(step.if, step.name).toMatch(/steps\.plan\.outputs\.exitcode != ''|env\.FORK != 'true'/);
+    }
+  });
+
+  it('pull request: a fork gets an explicit lint-only result under its own name, which passes only when lint does', () => {
+    const lintOnly = pr.jobs['lint-only']! as Job & { name?: string };
+    expect(lintOnly.name).toBe('dwctl lint-only (fork)');
+    expect(lintOnly.name).not.toBe((pr.jobs.plan as Job & { name?: string }).name);
+    expect(lintOnly.if).toBe('${{ !cancelled() && github.event.pull_request.head.repo.full_name != github.repository }}');
+    expect(lintOnly.needs).toBe('lint');
+    const step = lintOnly.steps[0]!;
+    for (const [result, status] of [['success', 0], ['failure', 1]] as const) {
+      const dir = tempDir();
+      writeFileSync(join(dir, 'summary.sh'), withoutExpressions(step.run!));
+      const run = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', 'summary.sh'], { cwd: dir, env: { PATH: process.env.PATH, GITHUB_STEP_SUMMARY: join(dir, 'summary'), LINT_RESULT: result }, encoding: 'utf8' });
+      expect(run.status, result).toBe(status);
+      const summary = readFileSync(join(dir, 'summary'), 'utf8');
+      expect(summary).toContain('The plan did **not** run');
+      expect(summary).toContain(result === 'success' ? 'Lint passed.' : 'Lint did not pass (failure).');
+    }
   });
 
   it('pull request: the plan goes to the job summary, one updatable comment and an artifact', () => {
@@ -165,7 +205,7 @@ describe('GitHub Actions workflows', () => {
     expect(post.run).toMatch(/--method PATCH "repos\/\$GITHUB_REPOSITORY\/issues\/comments\/\$id"/);
     expect(post.run).toMatch(/--method POST "repos\/\$GITHUB_REPOSITORY\/issues\/\$PR\/comments"/);
     const upload = steps(plan).find((s) => s.uses?.startsWith('actions/upload-artifact@'))!;
-    expect(upload.if).toBe('always()');
+    expect(upload.if).toBe("always() && env.FORK != 'true'");
     expect(String(upload.with?.path)).toContain('plan.json');
   });
 
@@ -175,10 +215,10 @@ describe('GitHub Actions workflows', () => {
     const comment = steps(plan).find((s) => s.name === 'Write the plan comment')!;
     const fail = steps(plan).find((s) => s.name === 'Fail on plan errors')!;
     expect(steps(plan).indexOf(fail)).toBe(steps(plan).length - 1);
-    expect(fail.if).toBe("steps.plan.outputs.exitcode != '0' && steps.plan.outputs.exitcode != '2'");
+    expect(fail.if).toBe("always() && steps.plan.outputs.exitcode != '' && steps.plan.outputs.exitcode != '0' && steps.plan.outputs.exitcode != '2'");
     const bin = fakeNpx();
     for (const [code, summary] of [
-      [0, 'no changes'],
+      [0, '(read-only): no changes'],
       [1, 'blocked by errors'],
       [2, 'changes pending'],
       [3, 'could not run (exit 3)'],
@@ -263,18 +303,23 @@ if [ "$method" = GET ]; then jq -r "$filter" "$GH_COMMENTS"; else echo '{}'; fi
 
   const apply = parseYaml(read('github', 'apply.yml')) as Workflow;
 
-  it('apply: on push to main, serialised, never cancelled half-way', () => {
+  it('apply: on push to main (or by hand), only on the default branch, in the protected environment, serialised', () => {
     expect(apply.on.push).toMatchObject({ branches: ['main'] });
     expect(apply.concurrency).toEqual({ group: 'dwctl-apply', 'cancel-in-progress': false });
     expect(apply.permissions).toEqual({ contents: 'read' });
+    const job = apply.jobs.apply! as Job & { environment?: string };
+    expect(job.environment).toBe('posthog');
+    expect(job.if).toBe('github.ref_name == github.event.repository.default_branch');
+    expect(job.env?.POSTHOG_PERSONAL_API_KEY).toBe('${{ secrets.POSTHOG_PERSONAL_API_KEY }}');
   });
 
   it('apply: plans, applies that plan with --yes, keeps the JSON result as an artifact', () => {
     const job = apply.jobs.apply!;
     const script = runs(job);
-    expect(script).toContain('npx dwctl plan --format markdown --out plan.json > plan.md');
-    expect(script).toContain('npx dwctl apply plan.json --yes --format json > apply.json');
-    expect(script.indexOf('dwctl plan')).toBeLessThan(script.indexOf('dwctl apply'));
+    expect(script).toContain('npx dwctl plan --format markdown --out plan.json $ROTATE > plan.md 2> plan.err');
+    expect(script).toContain('npx dwctl apply plan.json --yes --format json $ROTATE > apply.json 2> apply.err');
+    expect(script.indexOf('npx dwctl plan')).toBeLessThan(script.indexOf('npx dwctl apply'));
+    expect(steps(job).find((s) => s.id === 'apply')!.if).toBe("steps.plan.outputs.exitcode == '0'");
     const upload = steps(job).find((s) => s.uses?.startsWith('actions/upload-artifact@'))!;
     expect(upload.if).toBe('always()');
     expect(String(upload.with?.path)).toContain('apply.json');
@@ -282,6 +327,103 @@ if [ "$method" = GET ]; then jq -r "$filter" "$GH_COMMENTS"; else echo '{}'; fi
     const text = read('github', 'apply.yml');
     expect(text).toMatch(/^\s*# +gh run download "\$run" --name dwctl-plan$/m);
     expect(text).toMatch(/^\s*# +run: npx dwctl apply plan.json --yes --format json > apply.json$/m);
+  });
+
+  /** The apply job's steps from "Credentials to re-send" to "Job summary", run as GitHub would, with a fake npx. */
+  function runApplyJob(options: { planCode: number; applyCode: number; rotate?: string; note?: string }) {
+    const job = apply.jobs.apply!;
+    const dir = tempDir();
+    const bin = join(dir, 'bin');
+    mkdirSync(bin);
+    // plan prints markdown and exits PLAN_CODE; apply prints a JSON result (with a note) and exits APPLY_CODE.
+    writeFileSync(
+      join(bin, 'npx'),
+      `#!/bin/sh
+echo "$*" >> "$NPX_LOG"
+case "$2" in
+  apply) cat "$APPLY_JSON"; echo "apply progress" >&2; exit "$APPLY_CODE" ;;
+  *) echo "### dwctl plan: fake"; echo "plan progress" >&2; exit "$PLAN_CODE" ;;
+esac
+`,
+    );
+    chmodSync(join(bin, 'npx'), 0o755);
+    const result = { format_version: 1, ok: options.applyCode === 0, results: [{ address: 'source.billing.webhook', action: 'create', status: 'applied', remote_id: null, error: null, ...(options.note ? { note: options.note } : {}) }] };
+    writeFileSync(join(dir, 'result.json'), JSON.stringify(result));
+    const outputs: Record<string, Record<string, string>> = {};
+    const env = (step: Step): Record<string, string> => {
+      // The step's env, with ${{ steps.X.outputs.Y }} and ${{ inputs.update_credentials }} evaluated.
+      const evaluated = Object.fromEntries(
+        Object.entries(step.env ?? {}).map(([k, v]) => [
+          k,
+          v.replace(/\$\{\{ steps\.(\w+)\.outputs\.(\w+) \}\}/, (_m, id: string, key: string) => outputs[id]?.[key] ?? '').replace('${{ inputs.update_credentials }}', options.rotate ?? ''),
+        ]),
+      );
+      return { PATH: `${bin}:${process.env.PATH}`, NPX_LOG: join(dir, 'npx.log'), APPLY_JSON: join(dir, 'result.json'), PLAN_CODE: String(options.planCode), APPLY_CODE: String(options.applyCode), GITHUB_STEP_SUMMARY: join(dir, 'summary'), ...evaluated };
+    };
+    const condition = (step: Step) => {
+      if (!step.if) return true;
+      if (step.if === "steps.plan.outputs.exitcode == '0'") return outputs.plan?.exitcode === '0';
+      if (step.if === "always() && steps.plan.outputs.exitcode != ''") return (outputs.plan?.exitcode ?? '') !== '';
+      throw new Error(`teach runApplyJob the condition ${step.if}`);
+    };
+    const first = steps(job).findIndex((s) => s.id === 'rotate');
+    const last = steps(job).findIndex((s) => s.name === 'Job summary');
+    let failed = false;
+    for (const step of steps(job).slice(first, last + 1)) {
+      if (!step.run || failed || !condition(step)) continue;
+      const output = join(dir, `output-${step.id ?? 'x'}`);
+      writeFileSync(output, '');
+      writeFileSync(join(dir, 'step.sh'), withoutExpressions(step.run));
+      const run = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', 'step.sh'], { cwd: dir, env: { ...env(step), GITHUB_OUTPUT: output }, encoding: 'utf8' });
+      if (step.id) outputs[step.id] = Object.fromEntries(readFileSync(output, 'utf8').split('\n').filter(Boolean).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+      if (run.status !== 0) failed = step.name !== 'Job summary' ? true : (() => { throw new Error(`summary failed: ${run.stderr}`); })();
+    }
+    const read = (f: string) => { try { return readFileSync(join(dir, f), 'utf8'); } catch { return ''; } };
+    return { outputs, failed, summary: read('summary'), npx: read('npx.log').trim().split('\n').filter(Boolean) };
+  }
+
+  const HAVE_JQ_APPLY = spawnSync('jq', ['--version']).status === 0;
+  it.skipIf(!HAVE_JQ_APPLY)('apply: the job summary is written when the plan blocks, and carries apply\'s action-needed notes (jq real)', () => {
+    const blocked = runApplyJob({ planCode: 1, applyCode: 0 });
+    expect(blocked.failed).toBe(false); // the plan step records the code instead of ending the job early
+    expect(blocked.outputs.plan).toEqual({ exitcode: '1' });
+    expect(blocked.outputs.apply).toBeUndefined();
+    expect(blocked.npx).toEqual(['dwctl plan --format markdown --out plan.json']);
+    expect(blocked.summary).toMatch(/^### dwctl plan: :x: blocked by errors, nothing was applied\n\n### dwctl plan: fake\n/);
+    expect(blocked.summary).toContain('plan progress');
+
+    const note = 'Register the webhook by hand: https://us.posthog.com/webhooks/abc (`events`: charge.*) [x](https://evil)';
+    const applied = runApplyJob({ planCode: 0, applyCode: 0, note });
+    expect(applied.outputs.apply).toEqual({ exitcode: '0' });
+    expect(applied.summary).toContain('### dwctl apply: every change applied');
+    expect(applied.summary).toContain("#### Action needed\n\n```text\nsource.billing.webhook: Register the webhook by hand: https://us.posthog.com/webhooks/abc ('events': charge.*) [x](https://evil)\n```\n");
+
+    const failedApply = runApplyJob({ planCode: 0, applyCode: 1 });
+    expect(failedApply.summary).toContain(':x: a change failed');
+    expect(failedApply.summary).toContain('apply progress');
+    expect(failedApply.summary).not.toContain('Action needed');
+
+    const couldNotRun = runApplyJob({ planCode: 3, applyCode: 0 });
+    expect(couldNotRun.summary).toMatch(/^### dwctl plan: :x: could not run \(exit 3\), nothing was applied/);
+    // The last step fails the job on any of these.
+    const fail = steps(apply.jobs.apply!).at(-1)!;
+    expect(fail.if).toBe("always() && (steps.plan.outputs.exitcode != '0' || steps.apply.outputs.exitcode != '0')");
+    expect(fail.run).toBe('exit 1');
+  });
+
+  it('apply: a manual run rotates credentials: each checked name becomes --update-credentials NAME for plan and apply', () => {
+    expect((apply.on.workflow_dispatch as { inputs: Record<string, { type: string }> }).inputs.update_credentials?.type).toBe('string');
+    const rotated = runApplyJob({ planCode: 0, applyCode: 0, rotate: 'shop_db  billing' });
+    expect(rotated.npx).toEqual([
+      'dwctl plan --format markdown --out plan.json --update-credentials shop_db --update-credentials billing',
+      'dwctl apply plan.json --yes --format json --update-credentials shop_db --update-credentials billing',
+    ]);
+    // An input that is not a source name stops the job before dwctl runs (no shell injection through it).
+    for (const bad of ['shop_db;touch pwned', '$(touch pwned)', '--prune', 'Shop']) {
+      const refused = runApplyJob({ planCode: 0, applyCode: 0, rotate: bad });
+      expect(refused.failed, bad).toBe(true);
+      expect(refused.npx, bad).toEqual([]);
+    }
   });
 
   it('the alternative in apply.yml, uncommented, is a valid workflow too', () => {
@@ -295,7 +437,7 @@ if [ "$method" = GET ]; then jq -r "$filter" "$GH_COMMENTS"; else echo '{}'; fi
     expect(validateWorkflow('apply-reviewed.yml', variant)).toEqual([]);
     const job = (parseYaml(variant) as Workflow).jobs.apply!;
     expect(job.steps.map((s) => s.name).filter(Boolean)).toContain('dwctl apply (reviewed plan)');
-    expect(runs(job)).not.toContain('dwctl plan');
+    expect(runs(job)).not.toContain('npx dwctl plan');
   });
 });
 
@@ -377,10 +519,11 @@ describe('GitLab CI pipeline', () => {
     expect(JSON.parse(readFileSync(join(dir, 'gl-code-quality-report.json'), 'utf8'))).toEqual([]);
   });
 
-  it('plan: only in merge requests; exit 2 passes as "changes pending", 1 and 3 fail', () => {
+  it('plan: only in merge requests, with the read-only key; exit 2 passes as "changes pending", 1 and 3 fail', () => {
     const plan = jobs.plan!;
     expect(plan.rules).toEqual([{ if: '$CI_PIPELINE_SOURCE == "merge_request_event"' }]);
-    expect(plan.script[0]).toBe('npx dwctl plan --format markdown --detailed-exitcode --out plan.json > plan.md && code=0 || code=$?');
+    expect(plan.script[0]).toBe('export POSTHOG_PERSONAL_API_KEY="$POSTHOG_READONLY_API_KEY"');
+    expect(plan.script).toContain('npx dwctl plan --read-only --format markdown --detailed-exitcode --out plan.json > plan.md && code=0 || code=$?');
     expect(plan.artifacts).toMatchObject({ when: 'always', paths: ['plan.md', 'plan.json'] });
     for (const [code, jobExit, says] of [
       [0, 0, 'No changes'],
@@ -393,6 +536,15 @@ describe('GitLab CI pipeline', () => {
       expect(run.stdout).toContain('### dwctl plan: fake');
       expect(run.stdout).toContain(says);
     }
+  });
+
+  it('plan: a merge request from a fork fails, saying no plan ran, without running dwctl', () => {
+    const run = runJob(jobs.plan!, { FAKE_CODE: '0', CI_MERGE_REQUEST_SOURCE_PROJECT_ID: '7', CI_MERGE_REQUEST_PROJECT_ID: '42' });
+    expect(run.status).toBe(1);
+    expect(run.stdout).toContain('dwctl plan did not run: this merge request comes from a fork');
+    expect(run.stdout).not.toContain('### dwctl plan: fake');
+    const same = runJob(jobs.plan!, { FAKE_CODE: '0', CI_MERGE_REQUEST_SOURCE_PROJECT_ID: '42', CI_MERGE_REQUEST_PROJECT_ID: '42' });
+    expect(same.status, same.stdout).toBe(0);
   });
 
   it('plan: with DWCTL_GITLAB_TOKEN, posts the plan as one merge-request note and then updates it', async () => {
@@ -441,7 +593,7 @@ describe('GitLab CI pipeline', () => {
       ]);
       expect(requests.every((r) => r.token === 'glpat-test')).toBe(true);
       expect(notes).toHaveLength(2);
-      expect(notes[1]!.body).toMatch(/^<!-- dwctl-plan -->\n\*\*dwctl plan\*\*: no changes/);
+      expect(notes[1]!.body).toMatch(/^<!-- dwctl-plan -->\n\*\*dwctl plan\*\* \(read-only\): no changes/);
       expect(notes[1]!.body).toContain('### dwctl plan: fake');
     } finally {
       await new Promise((resolve) => server.close(resolve));
@@ -453,12 +605,48 @@ describe('GitLab CI pipeline', () => {
     expect(apply.resource_group).toBe('dwctl-apply');
     expect(apply.rules!.length).toBeGreaterThan(0);
     for (const rule of apply.rules!) expect(rule.if).toContain('$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH');
-    expect(apply.script).toEqual(['npx dwctl plan --out plan.json', 'npx dwctl apply plan.json --yes --format json > apply.json']);
+    expect(apply.script).toContain('npx dwctl plan --format markdown --out plan.json $rotate > plan.md && plan_code=0 || plan_code=$?');
+    expect(apply.script).toContain('if [ "$plan_code" = 0 ]; then npx dwctl apply plan.json --yes --format json $rotate > apply.json && apply_code=0 || apply_code=$?; fi');
     expect(apply.artifacts).toMatchObject({ when: 'always', paths: ['plan.json', 'apply.json'] });
-    // A failed plan stops the job before apply.
+    // A blocked plan: printed, nothing applied, the job fails.
     const failed = runJob(apply, { FAKE_CODE: '1' });
     expect(failed.status).toBe(1);
+    expect(failed.stdout).toContain('### dwctl plan: fake');
+    expect(failed.stdout).toContain('dwctl plan exited 1: nothing was applied.');
     expect(readdirSync(failed.cwd)).not.toContain('apply.json');
+  });
+
+  it('apply: prints the notes to act on, fails on a failed apply, and rotates credentials from DWCTL_UPDATE_CREDENTIALS', () => {
+    const dir = tempDir();
+    const bin = join(dir, 'bin');
+    mkdirSync(bin);
+    const result = { format_version: 1, ok: true, results: [{ address: 'source.billing.webhook', status: 'applied', note: 'Register https://hooks.example/abc in Stripe' }] };
+    writeFileSync(join(dir, 'result.json'), JSON.stringify(result));
+    writeFileSync(join(bin, 'npx'), `#!/bin/sh\necho "$*" >> "$NPX_LOG"\ncase "$2" in apply) cat "${join(dir, 'result.json')}"; exit "$APPLY_CODE" ;; *) echo plan; exit 0 ;; esac\n`);
+    chmodSync(join(bin, 'npx'), 0o755);
+    const job = (code: number, rotate = '') => {
+      const cwd = tempDir();
+      writeFileSync(join(cwd, 'job.sh'), jobs.apply!.script.join('\n'));
+      const log = join(cwd, 'npx.log');
+      const run = spawnSync('bash', ['-eo', 'pipefail', 'job.sh'], { cwd, env: { PATH: `${bin}:${process.env.PATH}`, NPX_LOG: log, APPLY_CODE: String(code), DWCTL_UPDATE_CREDENTIALS: rotate }, encoding: 'utf8' });
+      let calls: string[] = [];
+      try { calls = readFileSync(log, 'utf8').trim().split('\n'); } catch { /* dwctl never ran */ }
+      return { ...run, calls };
+    };
+    const ok = job(0, 'shop_db billing');
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(ok.stdout).toContain('Action needed:\n  source.billing.webhook: Register https://hooks.example/abc in Stripe\n');
+    expect(ok.calls).toEqual([
+      'dwctl plan --format markdown --out plan.json --update-credentials shop_db --update-credentials billing',
+      'dwctl apply plan.json --yes --format json --update-credentials shop_db --update-credentials billing',
+    ]);
+    const bad = job(1);
+    expect(bad.status).toBe(1);
+    expect(bad.stdout).toContain('Action needed:');
+    expect(bad.stdout).toContain('dwctl apply did not complete (exit 1)');
+    const injected = job(0, '$(touch pwned)');
+    expect(injected.status).toBe(1);
+    expect(injected.calls).toEqual([]);
   });
 });
 
@@ -480,32 +668,39 @@ if (!HAVE_PRE_COMMIT && process.env.CI) throw new Error('pre-commit is not insta
 describe('pre-commit config', () => {
   const published = parseYaml(readFileSync(join(REPO_ROOT, '.pre-commit-hooks.yaml'), 'utf8')) as { id: string; files: string; entry: string }[];
   const text = read('pre-commit-config.yaml');
-  const config = parseYaml(text) as { repos: { repo: string; rev: string; hooks: { id: string }[] }[] };
+  const config = parseYaml(text) as { repos: { repo: string; hooks: Record<string, unknown>[] }[] };
 
-  it('uses only hook ids this repository publishes', () => {
-    const ids = new Set(published.map((h) => h.id));
+  it('is a local hook running the project’s own dwctl on the files the published hook checks', () => {
     expect(config.repos).toHaveLength(1);
     const [repo] = config.repos;
-    expect(repo!.repo).toMatch(/^https:\/\/github\.com\/[^/]+\/dwctl$/);
-    expect(repo!.rev).toMatch(/^v\d+\.\d+\.\d+$/);
-    expect(repo!.hooks.map((h) => h.id)).toEqual(['dwctl-lint']);
-    for (const hook of repo!.hooks) expect(ids).toContain(hook.id);
-    // The commented alternative hook is a published one too.
-    expect(text).toMatch(/^ {6}# - id: dwctl-lint-system$/m);
-    expect(ids).toContain('dwctl-lint-system');
+    expect(repo!.repo).toBe('local');
+    expect(repo!.hooks).toHaveLength(1);
+    expect(repo!.hooks[0]).toMatchObject({ id: 'dwctl-lint', entry: 'npx --no-install dwctl lint', language: 'system', pass_filenames: true });
+    expect(repo!.hooks[0]!.files).toBe(published.find((h) => h.id === 'dwctl-lint')!.files);
+    // dwctl has no public repository address yet: the file names none.
+    expect(text).not.toMatch(/https:\/\/github\.com/);
   });
 
   const lines = text.split('\n');
-  const start = lines.findIndex((l) => l.includes('# - repo: local'));
-  const localConfig = ['repos:', ...lines.slice(start).filter((l) => l.trimStart().startsWith('#')).map((l) => l.replace(/^(\s*)# ?/, '$1'))].join('\n');
+  const start = lines.findIndex((l) => l.includes("# - repo: <dwctl's git URL>"));
+  const publishedConfig = ['repos:', ...lines.slice(start).filter((l) => l.trimStart().startsWith('#')).map((l) => l.replace(/^(\s*)# ?/, '$1'))]
+    .join('\n')
+    .replace("<dwctl's git URL>", 'https://git.example/dwctl.git');
 
-  it.skipIf(!HAVE_PRE_COMMIT)('pre-commit itself accepts the config, its local variant and the published hooks', () => {
+  it('the commented alternative, uncommented, names only hooks this repository publishes', () => {
+    const parsed = parseYaml(publishedConfig) as { repos: { repo: string; rev: string; hooks: { id: string }[] }[] };
+    expect(parsed.repos[0]!.rev).toMatch(/^v\d+\.\d+\.\d+$/);
+    const ids = new Set(published.map((h) => h.id));
+    for (const hook of parsed.repos[0]!.hooks) expect(ids).toContain(hook.id);
+  });
+
+  it.skipIf(!HAVE_PRE_COMMIT)('pre-commit itself accepts the config, its commented alternative and the published hooks', () => {
     const dir = tempDir();
-    writeFileSync(join(dir, 'local.yaml'), localConfig);
+    writeFileSync(join(dir, 'published.yaml'), publishedConfig);
     const validate = (...args: string[]) => spawnSync('pre-commit', args, { cwd: REPO_ROOT, encoding: 'utf8' });
     for (const result of [
       validate('validate-config', join(CI_DIR, 'pre-commit-config.yaml')),
-      validate('validate-config', join(dir, 'local.yaml')),
+      validate('validate-config', join(dir, 'published.yaml')),
       validate('validate-manifest', join(REPO_ROOT, '.pre-commit-hooks.yaml')),
     ]) {
       expect(result.status, result.stdout + result.stderr).toBe(0);
@@ -513,15 +708,6 @@ describe('pre-commit config', () => {
     // And it is not a rubber stamp.
     writeFileSync(join(dir, 'bad.yaml'), text.replace('- id: dwctl-lint\n', '- idd: dwctl-lint\n'));
     expect(validate('validate-config', join(dir, 'bad.yaml')).status).not.toBe(0);
-  });
-
-  it('the commented local hook, uncommented, is a valid config using the project’s own dwctl', () => {
-    const parsed = parseYaml(localConfig) as { repos: { repo: string; hooks: Record<string, unknown>[] }[] };
-    const hook = parsed.repos[0]!.hooks[0]!;
-    expect(parsed.repos[0]!.repo).toBe('local');
-    expect(hook).toMatchObject({ id: 'dwctl-lint', entry: 'npx --no-install dwctl lint', language: 'system', pass_filenames: true });
-    // It lints the same files as the published hook.
-    expect(hook.files).toBe(published.find((h) => h.id === 'dwctl-lint')!.files);
   });
 });
 
@@ -587,6 +773,27 @@ function cliProblem(argv: string[]): string | null {
   }
 }
 
+/**
+ * Flags the contract adds (§3, "second wave") whose implementation lands in parallel with these recipes: a
+ * recipe may use them before the CLI has them, and the check then parses the rest of the line. Once the CLI
+ * knows a flag, it is parsed with the line like any other (and wrong usage fails).
+ */
+const PENDING_FLAGS: Record<string, string[]> = { '--read-only': ['plan'], '--update-credentials': ['plan', 'apply'] };
+
+function withoutPendingFlags(argv: string[]): string[] {
+  if (cliProblem(argv) === null) return argv;
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const word = argv[i]!;
+    if (word in PENDING_FLAGS && PENDING_FLAGS[word]!.includes(argv[0]!) && cliProblem([argv[0]!, word, ...(word === '--update-credentials' ? ['x'] : [])]) !== null) {
+      if (word === '--update-credentials') i++;
+      continue;
+    }
+    out.push(word);
+  }
+  return out;
+}
+
 describe('dwctl invocations in the recipes', () => {
   const files = recipeFiles().filter((f) => /\.(ya?ml)$/.test(f));
   const all = files.flatMap((file) => dwctlInvocations(read(file)).map((inv) => ({ file, ...inv })));
@@ -611,7 +818,22 @@ describe('dwctl invocations in the recipes', () => {
   });
 
   it.each(all.map((i) => [`${i.file}:${i.line}`, i.argv] as const))('%s: dwctl %s is accepted by the CLI', (_where, argv) => {
-    expect(cliProblem([...argv])).toBeNull();
+    // $ROTATE / $rotate hold the checked `--update-credentials NAME` words of a credential rotation.
+    const expanded = argv.flatMap((word) => (/^\$(ROTATE|rotate)$/.test(word) ? ['--update-credentials', 'shop_db'] : [word]));
+    expect(cliProblem(withoutPendingFlags(expanded))).toBeNull();
+  });
+
+  it('uses the pending flags only where they belong, and stops excusing them once the CLI has them', () => {
+    const used = all.flatMap((i) => i.argv.filter((w) => w in PENDING_FLAGS).map((w) => `${i.argv[0]} ${w}`));
+    expect(new Set(used)).toEqual(new Set(['plan --read-only']));
+    expect(all.some((i) => i.argv.includes('$ROTATE') && i.argv[0] === 'apply')).toBe(true);
+    for (const [flag, commands] of Object.entries(PENDING_FLAGS)) {
+      for (const command of commands) {
+        const argv = [command, flag, ...(flag === '--update-credentials' ? ['shop_db'] : [])];
+        if (cliProblem(argv) === null) continue; // implemented: the main check above parses it for real
+        expect(cliProblem(argv), argv.join(' ')).toMatch(/Unsupported option name/);
+      }
+    }
   });
 
   it('branches only on documented exit codes, and handles every one of them for plan --detailed-exitcode', () => {

@@ -3,7 +3,7 @@
 // - each inline `dwctl …` (placeholders such as NAME or [PLANFILE] filled in) in a directory prepared for it;
 // - every other backticked command line (`plan --prune`, `apply --yes --wait`) and every backticked flag
 //   (`--no-color`) is parsed by the CLI's own definitions;
-// - the non-dwctl commands (npm ci, npm test, npm run …, npm install -D dwctl, npx dwctl) are checked against
+// - the non-dwctl commands (npm ci, npm test, npm run …, npm pack, npm install -D of the tarball, npx dwctl) are checked against
 //   package.json.
 // dwctl commands run in-process against the PostHog emulator and the sample Postgres (test/helpers/world.ts).
 // A typo'd flag or command in the docs fails this test.
@@ -19,7 +19,7 @@ import { startWorld, type World } from './helpers/world.js';
 
 const DOCS = ['README.md', 'docs/configuration.md', 'examples/ci/README.md'].filter((doc) => existsSync(join(REPO_ROOT, doc)));
 const text = (doc: string) => readFileSync(join(REPO_ROOT, doc), 'utf8');
-const PACKAGE = JSON.parse(text('package.json')) as { name: string; bin: Record<string, string>; scripts: Record<string, string> };
+const PACKAGE = JSON.parse(text('package.json')) as { name: string; version: string; bin: Record<string, string>; scripts: Record<string, string>; files: string[] };
 const DOCUMENTED_EXIT_CODES = [0, 1, 2, 3];
 const USAGE_ERROR = /Unsupported option name|Command not found|Invalid value for|Unknown Syntax Error|Not enough positional|Extraneous positional|Usage Error/i;
 
@@ -194,7 +194,9 @@ const stripDwctl = (command: string) => command.replace(/^(npx (--no-install )?)
 describe('the documents’ commands', () => {
   it('are found: the README’s blocks and inline commands', () => {
     const readme = blockCommands.filter((c) => c.doc === 'README.md').map((c) => c.command);
-    expect(readme).toEqual(expect.arrayContaining(['npm ci', 'npm run demo', 'npm test', 'npm install -D dwctl', 'npx dwctl --help', 'dwctl init']));
+    expect(readme).toEqual(expect.arrayContaining(['npm ci', 'npm run demo', 'npm test', 'npm pack', `npm install -D ./vendor/${PACKAGE.name}-${PACKAGE.version}.tgz`, 'npx dwctl --version', 'dwctl init']));
+    // dwctl is not on the registry yet: no block may tell the user to install it from there.
+    expect(readme).not.toContain('npm install -D dwctl');
     expect(inlineDwctl.length).toBeGreaterThanOrEqual(10);
   });
 
@@ -297,10 +299,16 @@ function checkOtherCommand(command: string): void {
     if (rest[0] === 'emulator') expect(existsSync(join(REPO_ROOT, 'test', 'emulator', 'main.ts'))).toBe(true);
     return;
   }
+  if (tool === 'npm' && sub === 'pack') {
+    // `npm pack` in dwctl's checkout: the tarball holds the binary, its build and the schema
+    // (test/integration/install.test.ts packs and installs it for real).
+    expect(rest, command).toEqual([]);
+    for (const dir of ['bin', 'dist', 'schemas']) expect(PACKAGE.files, command).toContain(dir);
+    return;
+  }
   if (tool === 'npm' && (sub === 'install' || sub === 'i')) {
-    // `npm install -D dwctl`: this package, which installs the dwctl binary.
-    expect(rest.filter((w) => !w.startsWith('-')), command).toEqual([PACKAGE.name]);
-    expect(rest.every((w) => !w.startsWith('-') || ['-D', '--save-dev', '-g'].includes(w)), command).toBe(true);
+    // Before the first npm release: the tarball `npm pack` writes (<name>-<version>.tgz), as a devDependency.
+    expect(rest, command).toEqual(['-D', `./vendor/${PACKAGE.name}-${PACKAGE.version}.tgz`]);
     expect(PACKAGE.bin.dwctl).toBe('./bin/dwctl.js');
     return;
   }
@@ -312,14 +320,17 @@ function checkOtherCommand(command: string): void {
 }
 
 describe('the pre-commit snippet the README shows', () => {
-  it('names only hooks .pre-commit-hooks.yaml publishes', async () => {
+  it('is a local hook running the repository\'s own dwctl on the files the published hook checks', async () => {
     const { parse } = await import('yaml');
-    const published = (parse(text('.pre-commit-hooks.yaml')) as { id: string }[]).map((h) => h.id);
-    const snippets = [...text('README.md').matchAll(/^```yaml\n(repos:[\s\S]*?)^```$/gm)].map((m) => parse(m[1]!) as { repos: { hooks: { id: string }[] }[] });
+    const published = parse(text('.pre-commit-hooks.yaml')) as { id: string; files: string }[];
+    const snippets = [...text('README.md').matchAll(/^```yaml\n(repos:[\s\S]*?)^```$/gm)].map((m) => parse(m[1]!) as { repos: { repo: string; hooks: Record<string, unknown>[] }[] });
     expect(snippets).toHaveLength(1);
-    const ids = snippets.flatMap((s) => s.repos.flatMap((r) => r.hooks.map((h) => h.id)));
-    expect(ids).toEqual(['dwctl-lint']);
-    for (const id of ids) expect(published).toContain(id);
+    const [repo] = snippets[0]!.repos;
+    expect(repo!.repo).toBe('local');
+    expect(repo!.hooks).toEqual([
+      { id: 'dwctl-lint', name: 'dwctl lint', entry: 'npx --no-install dwctl lint', language: 'system', files: published.find((h) => h.id === 'dwctl-lint')!.files, pass_filenames: true },
+    ]);
+    // test/integration/install.test.ts runs this very snippet under the real pre-commit framework.
   });
 });
 
