@@ -101,6 +101,14 @@ const FLAGS = new Set(
     .flatMap((flag) => [flag, flag.replace(/^--/, '--no-')]),
 );
 
+/**
+ * Flags the contract adds (§3, second wave) that engineers implement in parallel with the docs that describe
+ * them (the CI recipes use `plan --read-only` and `--update-credentials NAME`). Until the CLI has one, a documented line using it is checked
+ * without it; once the CLI has it, this excuse no longer applies and the line runs as written.
+ */
+const PENDING_FLAGS: Record<string, true> = { '--read-only': true, '--update-credentials': true };
+const pendingFlags = (argv: string[]) => argv.filter((w) => w in PENDING_FLAGS && !FLAGS.has(w));
+
 const allBlocks = DOCS.flatMap(shellBlocks);
 const blockCommands = allBlocks.flatMap((b) => b.commands.flatMap((c) => c.split(/\s*&&\s*/)).map((command) => ({ doc: b.doc, command })));
 const inlineDwctl = DOCS.flatMap((doc) =>
@@ -248,6 +256,13 @@ describe.each(DOCS.filter((doc) => inlineDwctl.some((c) => c.doc === doc)))('%s:
     const argv = words(stripDwctl(command));
     if (argv.length === 0) return; // "every `dwctl` line": the tool's name, not a command
     expect(COMMANDS, command).toContain(argv[0]);
+    const pending = pendingFlags(argv);
+    if (pending.length > 0) {
+      // Documented ahead of its implementation (contract §3, second wave): the rest of the line must parse.
+      expect(cliProblem(argv), command).toMatch(/Unsupported option name/);
+      expect(cliProblem(argv.filter((w) => !pending.includes(w))), command).toBeNull();
+      return;
+    }
     // Prose may name a command without its arguments ("`dwctl discover` lists them"): a mention, not a command line.
     if (argv.length === 1 && cliProblem(argv) === 'Not enough positional arguments.') return;
     expect(cliProblem(argv), command).toBeNull();
@@ -273,7 +288,7 @@ describe.each(DOCS)('%s: other backticked commands and flags', (doc) => {
   });
 
   it('every flag in backticks is a flag some dwctl command accepts (or npm’s -D)', () => {
-    for (const flag of flags) if (!NPM_FLAGS.includes(flag)) expect(FLAGS, `\`${flag}\` in ${doc}`).toContain(flag);
+    for (const flag of flags) if (!NPM_FLAGS.includes(flag) && !(flag in PENDING_FLAGS)) expect(FLAGS, `\`${flag}\` in ${doc}`).toContain(flag);
   });
 });
 
