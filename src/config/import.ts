@@ -83,7 +83,8 @@ function flowTables(source: unknown): void {
 
 /** A remote source as the user sees it in messages (JSON quoting keeps control characters from PostHog inert). */
 export function describeRemote(remote: { source_type: string; prefix: string | null }): string {
-  return `${remote.source_type} ${remote.prefix ? JSON.stringify(remote.prefix) : '(no prefix)'}`;
+  const type = /^[A-Za-z0-9_]+$/.test(remote.source_type) ? remote.source_type : JSON.stringify(remote.source_type);
+  return `${type} ${remote.prefix ? JSON.stringify(remote.prefix) : '(no prefix)'}`;
 }
 
 export type Selection<T> = { ok: true; sources: T[] } | { ok: false; problem: string };

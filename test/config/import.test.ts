@@ -66,8 +66,9 @@ describe('selectSources (import --prefix/--type)', () => {
   });
 
   it('keeps terminal sequences in remote prefixes inert (JSON-quoted)', () => {
-    const evil = selectSources([stripe('a\u001b[31m_')], { prefix: 'b_' });
-    expect(!evil.ok && evil.problem).not.toContain('\u001b');
+    const evil = selectSources([stripe('a\u001b[31m_'), { ...stripe('c_'), source_type: 'Stripe\u001b]8;;x\u0007' }], { prefix: 'b_' });
+    expect(evil.ok).toBe(false);
+    expect(!evil.ok && evil.problem).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
   });
 });
 
