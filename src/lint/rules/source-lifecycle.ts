@@ -1,7 +1,7 @@
 import { parseIgnorePattern } from '../../config/unmanaged.js';
 import { didYouMean } from '../suggest.js';
 import { isRecord, type Rule } from '../rule.js';
-import { prefixProblem } from './prefix.js';
+import { prefixProblem } from '../../sources/naming.js';
 
 /**
  * The two keys of a source's lifecycle: `unmanaged.ignore` patterns (sources other teams own) and
