@@ -1,117 +1,225 @@
-import { LineCounter, isMap, isPair, isScalar, isSeq, parseDocument, visit, type Document, type Node, type Pair } from 'yaml';
-import { makeDiagnostic, type Diagnostic, type Span } from '../diagnostics/diagnostic.js';
-import { toPointer } from '../diagnostics/diagnostic.js';
+import { makeDiagnostic, toPointer, type Diagnostic, type Span } from '../diagnostics/diagnostic.js';
+import { fastParse } from './fast-parse.js';
+import { LineIndex, type PositionNode, type PositionPair } from './positions.js';
+import { parseWithYaml, type YamlProblem } from './yaml-parse.js';
+
+export type { PositionNode } from './positions.js';
 
 /**
- * A parsed warehouse.yaml: the `yaml` Document (kept for positions and for comment-preserving edits),
- * the plain value, and the syntax diagnostics. Parsing never throws on bad input: YAML errors and
- * duplicate keys become positioned diagnostics.
+ * A parsed warehouse.yaml: the plain value, where each node is, and the syntax diagnostics. Parsing never
+ * throws on bad input: YAML errors, repeated keys, unsupported tags and excessive nesting become positioned
+ * diagnostics.
+ *
+ * Two paths give the same result: the fast path (fast-parse.ts) for the YAML warehouse files are made of,
+ * and the `yaml` package for everything else (test/lint/parse-equivalence.test.ts holds them together).
+ * Comment-preserving edits (init, discover --add, import --merge) use `yaml` directly, not this module.
  */
 export interface ParsedFile {
   file: string;
   text: string;
-  document: Document.Parsed;
-  lineCounter: LineCounter;
+  /** The root node's position tree; `undefined` for an empty document. */
+  root: PositionNode | undefined;
+  lines: LineIndex;
   /** The plain JS value; `undefined` when the document is empty or unusable. */
   value: unknown;
   diagnostics: Diagnostic[];
+  /** Which path parsed the file (for tests and the benchmark). */
+  parser: 'fast' | 'yaml';
 }
 
-export function parseWarehouseFile(file: string, text: string): ParsedFile {
-  const lineCounter = new LineCounter();
-  // logLevel 'error': yaml would otherwise call process.emitWarning (e.g. for collection keys), which is output we do not own.
-  const document = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true, logLevel: 'error' });
-  const spanOfRange = (from: number, to: number): Span => rangeToSpan(lineCounter, from, to);
-  const diagnostics: Diagnostic[] = [];
-  for (const error of [...document.errors, ...document.warnings]) {
-    const duplicate = error.code === 'DUPLICATE_KEY';
-    const [from, reportedTo] = error.pos;
-    // yaml reports a duplicate key at its first character; the whole key is the useful span.
-    const to = duplicate ? keyEndAt(document, from) ?? reportedTo : reportedTo;
-    diagnostics.push(
-      makeDiagnostic(duplicate ? 'duplicate-key' : 'yaml-syntax', yamlMessage(error.message, text, from, to, duplicate), {
-        file,
-        path: '',
-        span: spanOfRange(from, Math.max(to, from + 1)),
-      }),
+/** Deeper than this is refused before parsing: real files nest under ten levels; recursion must stay bounded. */
+export const MAX_NESTING_DEPTH = 256;
+
+export interface ParseOptions {
+  /** Force the `yaml` path (the equivalence test compares both). */
+  parser?: 'auto' | 'yaml';
+}
+
+export function parseWarehouseFile(file: string, text: string, options: ParseOptions = {}): ParsedFile {
+  const lines = new LineIndex(text);
+  const spanOf = (from: number, to: number): Span => rangeToSpan(lines, from, to);
+  const tooDeep = findExcessiveNesting(text, MAX_NESTING_DEPTH);
+  if (tooDeep !== undefined) {
+    const diagnostic = makeDiagnostic(
+      'yaml-syntax',
+      `The YAML nests more than ${MAX_NESTING_DEPTH} levels deep here; dwctl stops reading (a warehouse.yaml needs fewer than ten).`,
+      { file, path: '', span: spanOf(tooDeep, tooDeep + 1) },
     );
+    return { file, text, root: undefined, lines, value: undefined, diagnostics: [diagnostic], parser: 'yaml' };
   }
-  // A duplicate key is an error but the rest of the file is still meaningful; any other syntax
-  // error makes the value untrustworthy, so schema checks are skipped (they would only add noise).
-  const syntaxBroken = diagnostics.some((d) => d.code === 'yaml-syntax');
-  let value: unknown;
-  if (!syntaxBroken) {
-    try {
-      value = document.toJS({ maxAliasCount: 1000 });
-    } catch (error) {
-      // toJS refuses alias bombs and the like; report, do not crash.
-      diagnostics.push(
-        makeDiagnostic('yaml-syntax', `The YAML could not be read: ${(error as Error).message}`, {
-          file,
-          path: '',
-          span: spanOfRange(0, 1),
-        }),
-      );
+
+  if (options.parser !== 'yaml') {
+    const fast = fastParse(text);
+    if (fast) {
+      const diagnostics = fast.duplicates.map((d) => duplicateKeyDiagnostic(file, lines, d.repeat, d.first, d.name));
+      return { file, text, root: fast.root, lines, value: fast.value, diagnostics, parser: 'fast' };
     }
   }
-  return { file, text, document, lineCounter, value, diagnostics };
-}
 
-function keyEndAt(document: Document.Parsed, offset: number): number | undefined {
-  let end: number | undefined;
-  visit(document, {
-    Pair(_, pair) {
-      const range = (pair.key as Node | null)?.range;
-      if (range && range[0] === offset) {
-        end = range[1];
-        return visit.BREAK;
-      }
-      return undefined;
-    },
-  });
-  return end;
-}
-
-function yamlMessage(message: string, text: string, from: number, to: number, duplicate: boolean): string {
-  if (duplicate) {
-    const key = text.slice(from, to).trim();
-    return key ? `The key "${key}" appears more than once in this mapping` : 'A key appears more than once in this mapping';
+  let parsed: ReturnType<typeof parseWithYaml>;
+  try {
+    parsed = parseWithYaml(text);
+  } catch (error) {
+    // The depth check keeps recursion bounded; should an engine limit still be hit, say so in our words.
+    if (!(error instanceof RangeError)) throw error;
+    const diagnostic = makeDiagnostic('yaml-syntax', 'The YAML is too deeply nested or too large to read.', { file, path: '', span: spanOf(0, 1) });
+    return { file, text, root: undefined, lines, value: undefined, diagnostics: [diagnostic], parser: 'yaml' };
   }
+  const diagnostics = syntaxDiagnostics(file, text, lines, parsed.problems);
+  if (parsed.root) {
+    for (const d of findDuplicateKeys(parsed.root)) diagnostics.push(duplicateKeyDiagnostic(file, lines, d.repeat, d.first, d.name));
+  }
+  return { file, text, root: parsed.root, lines, value: parsed.value, diagnostics, parser: 'yaml' };
+}
+
+/**
+ * `yaml`'s problems in dwctl's words. One syntax error usually causes a cascade of follow-on errors that
+ * only bury the real one, so only the first is reported, with a count of the rest.
+ */
+function syntaxDiagnostics(file: string, text: string, lines: LineIndex, problems: readonly YamlProblem[]): Diagnostic[] {
+  // An unsupported tag is reported by our own tag check (yaml also warns that it cannot resolve it).
+  const relevant = problems.filter((p) => p.code !== 'TAG_RESOLVE_FAILED' && p.code !== 'DUPLICATE_KEY').sort((a, b) => a.from - b.from);
+  const first = relevant[0];
+  if (!first) return [];
+  const rest = relevant.length - 1;
+  const more = rest > 0 ? ` (and ${rest} more syntax error${rest === 1 ? '' : 's'} after it, most likely caused by this one)` : '';
+  const message = problemMessage(first, text);
+  return [makeDiagnostic('yaml-syntax', `${message}${more}`, { file, path: '', span: rangeToSpan(lines, first.from, Math.max(first.to, first.from + 1)) })];
+}
+
+function problemMessage(problem: YamlProblem, text: string): string {
+  switch (problem.code) {
+    case 'MULTIPLE_DOCS':
+      return 'A second YAML document starts here: a warehouse.yaml holds exactly one (remove the "---" line, or split the file)';
+    case 'TAG': {
+      const tag = problem.message.replace(/^tag:yaml\.org,2002:/, '!!');
+      return tag === '!!binary'
+        ? 'Binary values (!!binary) are not supported in warehouse.yaml; use a ${file:PATH} reference for binary content'
+        : `The tag ${tag} is not supported in warehouse.yaml; write the value without a tag`;
+    }
+    case 'TO_JS':
+      return `The YAML could not be read: ${firstLine(problem.message)}`;
+    default:
+      return withReferenceHint(firstLine(problem.message), text, problem.from, problem.to);
+  }
+}
+
+function firstLine(message: string): string {
   // `yaml` messages are good but sometimes carry a trailing code excerpt; keep the first line.
-  const first = message.split('\n')[0]!.trim();
-  // `{a: ${X}}` is a classic: inside a flow mapping, `{` of `${` opens a mapping. Say so.
+  return message.split('\n')[0]!.trim();
+}
+
+/** `{a: ${X}}` is a classic: inside a flow mapping, `{` of `${` opens a mapping. Say so. */
+function withReferenceHint(message: string, text: string, from: number, to: number): string {
   const lineStart = text.lastIndexOf('\n', Math.max(0, from - 1)) + 1;
   const lineEnd = text.indexOf('\n', to);
   const line = text.slice(lineStart, lineEnd === -1 ? undefined : lineEnd);
-  if (/\{[^}]*\$\{/.test(line) && !/["']\$\{/.test(line)) return `${first}. Inside {...} a reference must be quoted: "\${NAME}"`;
-  return first;
+  if (/\{[^}]*\$\{/.test(line) && !/["']\$\{/.test(line)) return `${message}. Inside {...} a reference must be quoted: "\${NAME}"`;
+  return message;
 }
 
-export function rangeToSpan(lineCounter: LineCounter, from: number, to: number): Span {
-  const start = lineCounter.linePos(from);
-  const end = lineCounter.linePos(Math.max(from, to));
+function duplicateKeyDiagnostic(file: string, lines: LineIndex, repeat: PositionNode, first: PositionNode, name: string): Diagnostic {
+  const firstLineNo = lines.linePos(first.start).line;
+  const shown = name.length > 60 ? `${name.slice(0, 60)}…` : name;
+  return makeDiagnostic('duplicate-key', `The key "${shown}" appears more than once in this mapping (first on line ${firstLineNo})`, {
+    file,
+    path: '',
+    span: rangeToSpan(lines, repeat.start, Math.max(repeat.end, repeat.start + 1)),
+  });
+}
+
+/** Repeated keys in every mapping of the tree: each repeat with the first occurrence. */
+export function findDuplicateKeys(root: PositionNode): { repeat: PositionNode; first: PositionNode; name: string }[] {
+  const out: { repeat: PositionNode; first: PositionNode; name: string }[] = [];
+  const stack: PositionNode[] = [root];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    if (node.pairs) {
+      const seen = new Map<string, PositionNode>();
+      for (const pair of node.pairs) {
+        const first = seen.get(pair.name);
+        if (first) out.push({ repeat: pair.key, first, name: pair.name });
+        else seen.set(pair.name, pair.key);
+        if (pair.value) stack.push(pair.value);
+      }
+    }
+    if (node.items) stack.push(...node.items);
+  }
+  return out.sort((a, b) => a.repeat.start - b.repeat.start);
+}
+
+/**
+ * The offset where nesting first exceeds `limit`, counting block indentation levels, `- ` items on one
+ * line and open flow brackets (outside quotes and comments). An estimate that errs towards more depth,
+ * run before any parser so no parser ever recurses that deep.
+ */
+export function findExcessiveNesting(text: string, limit: number): number | undefined {
+  const indents: number[] = [];
+  let flow = 0;
+  let lineStart = 0;
+  const length = text.length;
+  while (lineStart < length) {
+    let lineEnd = text.indexOf('\n', lineStart);
+    if (lineEnd === -1) lineEnd = length;
+    let at = lineStart;
+    while (at < lineEnd && (text.charCodeAt(at) === 32 || text.charCodeAt(at) === 45 /* - */)) at++;
+    if (at < lineEnd && text.charCodeAt(at) !== 35 && flow === 0) {
+      let indent = 0;
+      while (text.charCodeAt(lineStart + indent) === 32) indent++;
+      while (indents.length > 0 && indents[indents.length - 1]! >= indent) indents.pop();
+      indents.push(indent);
+    }
+    // `- - - x` nests one level per dash.
+    let dashes = 0;
+    for (let i = lineStart; i < at; i++) if (text.charCodeAt(i) === 45) dashes++;
+    if (indents.length + dashes > limit) return lineStart;
+    let quote = 0;
+    for (let i = at; i < lineEnd; i++) {
+      const c = text.charCodeAt(i);
+      if (quote !== 0) {
+        if (c === quote) quote = 0;
+        else if (c === 92 && quote === 34) i++;
+        continue;
+      }
+      if (c === 34 || c === 39) quote = c;
+      else if (c === 35 && (i === lineStart || text.charCodeAt(i - 1) === 32)) break;
+      else if (c === 91 || c === 123) {
+        flow++;
+        if (flow + indents.length > limit) return i;
+      } else if ((c === 93 || c === 125) && flow > 0) flow--;
+    }
+    lineStart = lineEnd + 1;
+  }
+  return undefined;
+}
+
+export function rangeToSpan(lines: LineIndex, from: number, to: number): Span {
+  const start = lines.linePos(from);
+  const end = lines.linePos(Math.max(from, to));
   return { line: start.line, column: start.col, end_line: end.line, end_column: end.col };
 }
 
 /** What a path resolves to in the document: the node, and the key node when it is a mapping value. */
 export interface Located {
-  key?: Node;
-  node?: Node;
+  key?: PositionNode;
+  node?: PositionNode;
   /** How many leading path segments resolved: less than path.length means we fell back to an ancestor. */
   depth: number;
 }
 
-export function locate(document: Document, path: readonly (string | number)[]): Located {
-  let node: unknown = document.contents;
-  let key: Node | undefined;
+export function locate(root: PositionNode | undefined, path: readonly (string | number)[]): Located {
+  let node: PositionNode | undefined = root;
+  let key: PositionNode | undefined;
   let depth = 0;
   for (const segment of path) {
-    if (isMap(node)) {
-      const pair = node.items.find((item: Pair) => keyMatches(item.key, segment));
+    if (!node) break;
+    if (node.pairs) {
+      const name = String(segment);
+      const pair: PositionPair | undefined = node.pairs.find((item) => item.name === name);
       if (!pair) break;
-      key = pair.key as Node;
+      key = pair.key;
       node = pair.value;
-    } else if (isSeq(node)) {
+    } else if (node.items) {
       const item = node.items[Number(segment)];
       if (item === undefined) break;
       key = undefined;
@@ -121,13 +229,7 @@ export function locate(document: Document, path: readonly (string | number)[]): 
     }
     depth++;
   }
-  return { key, node: (node ?? undefined) as Node | undefined, depth };
-}
-
-function keyMatches(key: unknown, segment: string | number): boolean {
-  if (isScalar(key)) return String(key.value) === String(segment);
-  if (isPair(key)) return false;
-  return false;
+  return { key, node, depth };
 }
 
 export type Anchor = 'key' | 'value';
@@ -137,26 +239,21 @@ export type Anchor = 'key' | 'value';
  * mapping, which point at their parent's key); `'value'` at the value itself. When the path does not
  * fully resolve, the closest existing ancestor is used, so every diagnostic has a position.
  */
-export function spanAt(parsed: Pick<ParsedFile, 'document' | 'lineCounter'>, path: readonly (string | number)[], anchor: Anchor): Span {
-  const found = locate(parsed.document, path);
+export function spanAt(parsed: Pick<ParsedFile, 'root' | 'lines'>, path: readonly (string | number)[], anchor: Anchor): Span {
+  const found = locate(parsed.root, path);
   const resolvedFully = found.depth === path.length;
   const useKey = (anchor === 'key' || !found.node || !resolvedFully) && found.key;
   const target = useKey ? found.key : (found.node ?? found.key);
-  const range = target?.range;
-  if (!range) return rangeToSpan(parsed.lineCounter, 0, 0);
+  if (!target) return rangeToSpan(parsed.lines, 0, 0);
   // For a block mapping or sequence, pointing at the whole multi-line range is useless; its first line is enough.
-  let end = range[1];
-  if ((isMap(target) || isSeq(target)) && !('flow' in target && target.flow)) {
-    const firstLineEnd = parsedTextLineEnd(parsed, range[0]);
-    end = Math.min(end, firstLineEnd);
-  }
-  return rangeToSpan(parsed.lineCounter, range[0], end);
+  let end = target.end;
+  if (target.kind !== 'scalar' && !target.flow) end = Math.min(end, lineEndAfter(parsed.lines, target.start));
+  return rangeToSpan(parsed.lines, target.start, end);
 }
 
-function parsedTextLineEnd(parsed: Pick<ParsedFile, 'lineCounter'>, offset: number): number {
-  const starts = parsed.lineCounter.lineStarts;
-  const line = parsed.lineCounter.linePos(offset).line; // 1-based
-  const next = starts[line];
+function lineEndAfter(lines: LineIndex, offset: number): number {
+  const line = lines.linePos(offset).line; // 1-based
+  const next = lines.lineStarts[line];
   return next === undefined ? offset + 1 : Math.max(offset + 1, next - 1);
 }
 

@@ -1,5 +1,5 @@
 import type { ValidateFunction } from 'ajv';
-import { parseWarehouseFile, type ParsedFile } from '../config/parse.js';
+import { parseWarehouseFile, type ParsedFile, type ParseOptions } from '../config/parse.js';
 import { countBySeverity, sortDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
 import type { SourceCatalog } from '../wizard/catalog.js';
 import { createRuleContext } from './rule.js';
@@ -17,8 +17,8 @@ export interface FileLintResult {
 }
 
 /** Lint one file's text: YAML → schema → semantic rules. Pure: no IO, never throws on user input. */
-export function lintText(file: string, text: string, options: LintOptions): FileLintResult {
-  const parsed = parseWarehouseFile(file, text);
+export function lintText(file: string, text: string, options: LintOptions, parseOptions?: ParseOptions): FileLintResult {
+  const parsed = parseWarehouseFile(file, text, parseOptions);
   return { parsed, diagnostics: lintParsed(parsed, options) };
 }
 

@@ -10,12 +10,15 @@ import { REPO_ROOT } from '../helpers/spawn-cli.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { lint } from './lint-helpers.js';
+import { jsValue, mutate, mutation, warehouse, yamlText } from './arbitraries.js';
 
 /**
  * Property tests: whatever the text, lint returns (never throws) and every diagnostic is well-formed and
  * positioned inside the file. Seeded, so a failure reproduces; fast-check prints the counterexample.
  */
 const SEED = 20261126;
+/** Three properties × 3,400 inputs: the 10,000 inputs without a crash that issue 11 asks for. */
+const RUNS_EACH = 3400;
 const EXAMPLES = ['examples/postgres-cdc/warehouse.yaml', 'examples/demo/warehouse.yaml']
   .map((p) => join(REPO_ROOT, p))
   .map((p) => {
@@ -65,113 +68,19 @@ function property(text: string): void {
   JSON.parse(lintRenderers.sarif(run, { color: false }));
 }
 
-const yamlish = fc.constantFrom(
-  ':', ': ', '-', '- ', ' ', '  ', '\n', '\t', '#', '{', '}', '[', ']', ',', '"', "'", '|', '>', '&a', '*a', '!!str ', '!tag',
-  '${', '}', '$${', '${X}', '${file:a}', 'version', 'sources', 'tables', 'sync', 'type', 'Postgres', 'Stripe', 'prefix',
-  'config', 'webhook', 'cdc', '---', '...', '? ', '%YAML 1.2\n', '\r\n', '\u00e9', '\u{1F600}', '\uFEFF', '0x1F', '1e3', 'null', '~', 'true',
-);
-const yamlText = fc.array(fc.oneof(yamlish, fc.string({ maxLength: 8 })), { maxLength: 60 }).map((parts) => parts.join(''));
-
-type Mutation =
-  | { kind: 'delete'; at: number }
-  | { kind: 'duplicate'; at: number }
-  | { kind: 'swap'; at: number; with: number }
-  | { kind: 'indent'; at: number; by: number }
-  | { kind: 'insert'; at: number; column: number; text: string }
-  | { kind: 'scalar'; at: number; value: unknown };
-
-const scalar = fc.oneof(
-  fc.string({ maxLength: 12 }),
-  fc.integer(),
-  fc.double(),
-  fc.boolean(),
-  fc.constant(null),
-  fc.constantFrom('${X}', '${}', '${file:}', 'sk_live_abc', '-----BEGIN RSA PRIVATE KEY-----', 'webhook', 'cdc', 'xmin', 'full_refresh', '[1, 2]', '{a: 1}', '25:99:00'),
-);
-
-const mutation: fc.Arbitrary<Mutation> = fc.oneof(
-  fc.record({ kind: fc.constant('delete' as const), at: fc.nat() }),
-  fc.record({ kind: fc.constant('duplicate' as const), at: fc.nat() }),
-  fc.record({ kind: fc.constant('swap' as const), at: fc.nat(), with: fc.nat() }),
-  fc.record({ kind: fc.constant('indent' as const), at: fc.nat(), by: fc.integer({ min: -4, max: 4 }) }),
-  fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), column: fc.nat(), text: fc.oneof(yamlish, fc.string({ maxLength: 4 })) }),
-  fc.record({ kind: fc.constant('scalar' as const), at: fc.nat(), value: scalar }),
-);
-
-function mutate(text: string, mutations: readonly Mutation[]): string {
-  const lines = text.split('\n');
-  for (const m of mutations) {
-    if (lines.length === 0) lines.push('');
-    const i = m.at % lines.length;
-    const line = lines[i]!;
-    switch (m.kind) {
-      case 'delete':
-        lines.splice(i, 1);
-        break;
-      case 'duplicate':
-        lines.splice(i, 0, line);
-        break;
-      case 'swap': {
-        const j = m.with % lines.length;
-        lines[i] = lines[j]!;
-        lines[j] = line;
-        break;
-      }
-      case 'indent':
-        lines[i] = m.by >= 0 ? ' '.repeat(m.by) + line : line.replace(new RegExp(`^ {0,${-m.by}}`), '');
-        break;
-      case 'insert': {
-        const c = m.column % (line.length + 1);
-        lines[i] = line.slice(0, c) + m.text + line.slice(c);
-        break;
-      }
-      case 'scalar': {
-        const colon = line.indexOf(': ');
-        if (colon >= 0) lines[i] = `${line.slice(0, colon + 2)}${JSON.stringify(m.value) ?? 'null'}`;
-        break;
-      }
-    }
-  }
-  return lines.join('\n');
-}
-
-/** Random JS values shaped roughly like a warehouse file, so deeper rules get exercised. */
-const jsValue = fc.letrec((tie) => ({
-  any: fc.oneof({ depthSize: 'small' }, scalar, fc.array(tie('any'), { maxLength: 3 }), fc.dictionary(fc.oneof(fc.string({ maxLength: 6 }), fc.constantFrom('type', 'prefix', 'config', 'tables', 'sync', 'webhook', 'cdc', 'enabled')), tie('any'), { maxKeys: 4 })),
-})).any;
-const table = fc.record(
-  { sync: fc.oneof(fc.constantFrom('full_refresh', 'incremental', 'append', 'cdc', 'webhook', 'xmin'), scalar), incremental_field: fc.oneof(fc.string(), scalar), sync_time_of_day: scalar },
-  { requiredKeys: [] },
-);
-const source = fc.record(
-  {
-    type: fc.oneof(fc.constantFrom('Postgres', 'Stripe', 'MySQL', 'BigQuery', 'Snowflake', 'Hubspot', 'Salesforce', 'postgres', 'Nope'), scalar),
-    prefix: fc.oneof(fc.constantFrom('shop_', 'shop', '___', '9x', 'a-b', ''), scalar),
-    config: fc.oneof(jsValue, fc.dictionary(fc.constantFrom('host', 'port', 'password', 'auth_method', 'ssh_tunnel', 'key_file', 'selection'), jsValue)),
-    tables: fc.dictionary(fc.string({ maxLength: 8 }), fc.oneof(table, jsValue), { maxKeys: 3 }),
-    webhook: jsValue,
-    cdc: fc.oneof(fc.record({ management: fc.constantFrom('posthog', 'self_managed', 'x') }, { requiredKeys: [] }), jsValue),
-  },
-  { requiredKeys: [] },
-);
-const warehouse = fc.record(
-  { version: fc.oneof(fc.constant(1), scalar), defaults: jsValue, sources: fc.oneof(fc.dictionary(fc.oneof(fc.constantFrom('shop_db', 'billing', 'Bad-Name'), fc.string({ maxLength: 6 })), source, { maxKeys: 3 }), jsValue) },
-  { requiredKeys: [] },
-);
-
 describe('lint on arbitrary input', () => {
   it('random YAML-ish text', () => {
-    fc.assert(fc.property(yamlText, property), { seed: SEED, numRuns: 1500 });
+    fc.assert(fc.property(yamlText, property), { seed: SEED, numRuns: RUNS_EACH });
   });
 
   it('mutations of the examples (delete, duplicate, swap, re-indent, insert, replace scalars)', () => {
     expect(EXAMPLES.length).toBeGreaterThan(0);
     const example = fc.constantFrom(...EXAMPLES);
-    fc.assert(fc.property(example, fc.array(mutation, { minLength: 1, maxLength: 6 }), (text, ms) => property(mutate(text, ms))), { seed: SEED, numRuns: 1500 });
+    fc.assert(fc.property(example, fc.array(mutation, { minLength: 1, maxLength: 6 }), (text, ms) => property(mutate(text, ms))), { seed: SEED, numRuns: RUNS_EACH });
   });
 
   it('random values dumped as YAML', () => {
-    fc.assert(fc.property(fc.oneof(warehouse, jsValue), (value) => property(stringify(value))), { seed: SEED, numRuns: 1500 });
+    fc.assert(fc.property(fc.oneof(warehouse, jsValue), (value) => property(stringify(value))), { seed: SEED, numRuns: RUNS_EACH });
   });
 
   it('the inputs reach the schema and the semantic rules, not just the parser', () => {

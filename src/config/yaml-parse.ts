@@ -1,0 +1,73 @@
+import { isAlias, isMap, isScalar, isSeq, parseDocument, type Node, type YAMLError } from 'yaml';
+import type { PositionNode, PositionPair } from './positions.js';
+
+/**
+ * The reference parse path: the `yaml` package (YAML 1.2, strict). It handles every file — anchors, tags,
+ * block scalars, multi-line flow collections, syntax errors with recovery — and is used whenever the fast
+ * path (fast-parse.ts) leaves the file to it. Its Document is reduced to the same position tree.
+ */
+export interface YamlParse {
+  /** The plain value; `undefined` when the file has syntax errors (they make it untrustworthy). */
+  value: unknown;
+  root: PositionNode | undefined;
+  /** Problems in `yaml`'s terms, for parse.ts to put into dwctl's words. */
+  problems: YamlProblem[];
+}
+
+export interface YamlProblem {
+  code: string;
+  message: string;
+  from: number;
+  to: number;
+}
+
+export function parseWithYaml(text: string): YamlParse {
+  // logLevel 'error': yaml would otherwise call process.emitWarning (e.g. for collection keys), which is output we do not own.
+  const document = parseDocument(text, { uniqueKeys: false, prettyErrors: false, strict: true, logLevel: 'error' });
+  const problems: YamlProblem[] = [...document.errors, ...document.warnings].map((e: YAMLError) => ({
+    code: e.code,
+    message: e.message,
+    from: e.pos[0],
+    to: e.pos[1],
+  }));
+  const root = document.contents ? toPositions(document.contents as Node, problems) : undefined;
+  let value: unknown;
+  if (problems.length === 0) {
+    try {
+      value = document.toJS({ maxAliasCount: 1000 });
+    } catch (error) {
+      // toJS refuses alias bombs and the like: report, do not crash.
+      problems.push({ code: 'TO_JS', message: (error as Error).message, from: 0, to: 1 });
+    }
+  }
+  return { value, root, problems };
+}
+
+/** The position tree of a `yaml` node; unsupported tags are added to `problems` on the way. */
+function toPositions(node: Node, problems: YamlProblem[]): PositionNode {
+  const range = node.range ?? [0, 0, 0];
+  if (node.tag && !isAlias(node) && isUnsupportedTag(node.tag)) {
+    problems.push({ code: 'TAG', message: node.tag, from: range[0], to: range[1] });
+  }
+  if (isMap(node)) {
+    const pairs: PositionPair[] = [];
+    for (const pair of node.items) {
+      const key = pair.key as Node | null;
+      if (!key || !isScalar(key)) continue; // collection keys cannot name a path segment
+      const entry: PositionPair = { key: toPositions(key, problems), name: String(key.value) };
+      if (pair.value) entry.value = toPositions(pair.value as Node, problems);
+      pairs.push(entry);
+    }
+    return { kind: 'map', flow: Boolean(node.flow), start: range[0], end: range[1], pairs };
+  }
+  if (isSeq(node)) {
+    const items = node.items.map((item) => toPositions((item ?? { range }) as Node, problems));
+    return { kind: 'seq', flow: Boolean(node.flow), start: range[0], end: range[1], items };
+  }
+  return { kind: 'scalar', flow: false, start: range[0], end: range[1] };
+}
+
+/** The core schema's own tags are fine (`!!str 5` is a way to write a string); anything else is not. */
+function isUnsupportedTag(tag: string): boolean {
+  return !/^tag:yaml\.org,2002:(?:str|int|float|bool|null|map|seq)$/.test(tag);
+}
