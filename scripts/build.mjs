@@ -23,7 +23,7 @@ const precompiledValidator = {
   },
 };
 
-await build({
+const result = await build({
   entryPoints: { cli: join(root, 'src', 'cli', 'run.ts') },
   outdir: join(root, 'dist'),
   // Commands that talk to PostHog load the client lazily; splitting keeps it (and undici) out of
@@ -41,5 +41,21 @@ await build({
   // Bundled CommonJS dependencies (ajv) still call require(); give the ESM bundle one.
   banner: { js: "import { createRequire as __dwctlCreateRequire } from 'node:module'; const require = __dwctlCreateRequire(import.meta.url);" },
   logLevel: 'warning',
+  metafile: Boolean(process.env.DWCTL_BUILD_META),
 });
 await rm(dirname(generated), { recursive: true, force: true });
+
+// DWCTL_BUILD_META=1 npm run build: print what each output file holds, by package, to check that the
+// start-up chunk (dist/cli.js) carries only what `lint` needs.
+if (process.env.DWCTL_BUILD_META) {
+  for (const [output, info] of Object.entries(result.metafile.outputs)) {
+    if (output.endsWith('.map')) continue;
+    const byOrigin = {};
+    for (const [input, { bytesInOutput }] of Object.entries(info.inputs)) {
+      const origin = input.includes('node_modules/') ? input.split('node_modules/').pop().split('/')[0] : input.includes('.generated') ? '(precompiled validator)' : input.replace(/^(src\/[^/]+|schemas)\/.*$/, '$1');
+      byOrigin[origin] = (byOrigin[origin] ?? 0) + bytesInOutput;
+    }
+    const parts = Object.entries(byOrigin).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${(v / 1024).toFixed(0)}K`);
+    console.log(`${output} ${(info.bytes / 1024).toFixed(0)}K: ${parts.join(', ')}`);
+  }
+}

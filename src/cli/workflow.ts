@@ -1,6 +1,6 @@
 import { bundledCatalog } from '../wizard/bundled.js';
 import { bundledValidator } from '../schema/bundled-validator.js';
-import { lintText } from '../lint/lint.js';
+import { lintFile } from '../lint/lint.js';
 import { toDesired, type DesiredState } from '../config/desired.js';
 import { spanAt, type ParsedFile } from '../config/parse.js';
 import { hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js';
@@ -31,7 +31,7 @@ export interface LoadedFile {
 
 export async function loadFile(command: DwctlCommand, file: string): Promise<LoadedFile> {
   const text = await readTextFile(command.context.cwd, file);
-  const { parsed, diagnostics } = lintText(file, text, { validate: bundledValidator(), catalog: bundledCatalog() });
+  const { parsed, diagnostics } = await lintFile(file, text, { validate: bundledValidator(), catalog: bundledCatalog() });
   return {
     file,
     text,

@@ -59,6 +59,16 @@ class Parser {
    */
   private emptyValueEnd = -1;
   private readonly duplicates: FastParse['duplicates'] = [];
+  /**
+   * The value of the node a method just returned. Methods return the position node and leave its value
+   * here, so that no wrapper object is allocated per node (the large files this path exists for have
+   * hundreds of thousands of nodes, and garbage collection was a third of the time).
+   */
+  private value: unknown;
+  /** Set by plainEnd: whether `: ` follows the scalar. */
+  private plainColon = false;
+  /** Set by flowEntry: whether the entry was a plain scalar (whose key value must resolve to a string). */
+  private entryWasPlain = false;
 
   constructor(private readonly text: string) {}
 
@@ -75,14 +85,14 @@ class Parser {
     if (first === 0x2e /* . */ && this.startsWith('...')) throw LEAVE;
     // `yaml` reads a BOM followed by a top-level `- ` or by indentation differently (an error); leave those to it.
     if (text.charCodeAt(0) === 0xfeff && (first === DASH || indent > 0)) throw LEAVE;
-    let root: { node: PositionNode; value: unknown };
+    let node: PositionNode;
     if (first === LBRACE || first === LBRACKET) {
-      root = this.flowCollection(0); // a whole file in one `{...}` line
+      node = this.flowCollection(0); // a whole file in one `{...}` line
       this.endOfValueLine();
     } else {
-      root = this.blockCollection(indent);
+      node = this.blockCollection(indent);
     }
-    const { node, value } = root;
+    const value = this.value;
     if (this.nextContentLine() >= 0) throw LEAVE; // content left over at a smaller indent: an error
     return { value, root: node, duplicates: this.duplicates };
   }
@@ -123,7 +133,7 @@ class Parser {
   }
 
   /** A block mapping or sequence whose first line is at `pos` with the given indent. */
-  private blockCollection(indent: number): { node: PositionNode; value: unknown } {
+  private blockCollection(indent: number): PositionNode {
     if (this.isDash(this.pos)) return this.blockSequence(indent);
     return this.blockMapping(indent);
   }
@@ -138,22 +148,21 @@ class Parser {
    * A block mapping at `indent`; `pos` is at its first key. `compact` is set for a mapping that starts on a
    * sequence item's line (`- key: value`), whose first key is not at a line start.
    */
-  private blockMapping(indent: number): { node: PositionNode; value: unknown } {
+  private blockMapping(indent: number): PositionNode {
     const text = this.text;
     const value: Record<string, unknown> = {};
     const pairs: PositionPair[] = [];
-    const seen = new Map<string, PositionNode>();
     const node: PositionNode = { kind: 'map', flow: false, start: this.pos, end: this.pos, pairs };
     for (;;) {
       if (this.isDash(this.pos)) throw LEAVE; // a sequence item where a key belongs
       const key = this.blockKey();
-      const name = key.name;
+      const name = this.value as string;
       // ':' then a space or the line end
-      this.pos = key.node.end + 1;
-      let child: { node: PositionNode; value: unknown };
+      this.pos = key.end + 1;
+      let child: PositionNode;
       const afterColon = this.skipSpaces();
       const c = text.charCodeAt(afterColon);
-      if (Number.isNaN(c) || c === LF || c === CR || (c === HASH && afterColon > key.node.end + 1)) {
+      if (Number.isNaN(c) || c === LF || c === CR || (c === HASH && afterColon > key.end + 1)) {
         // Nothing on the key's line: a nested block, or an empty (null) value.
         const emptyAt = afterColon;
         this.skipToLineEnd();
@@ -165,7 +174,8 @@ class Parser {
           child = this.blockSequence(indent);
         } else {
           this.pos = savedPos;
-          child = { node: { kind: 'scalar', flow: false, start: emptyAt, end: emptyAt }, value: null };
+          child = { kind: 'scalar', flow: false, start: emptyAt, end: emptyAt };
+          this.value = null;
           const nl = text.indexOf('\n', emptyAt);
           // (after a comment, `yaml` ends the collection after the line break, as for other values)
           this.emptyValueEnd = c === HASH ? -1 : nl === -1 ? text.length : text.charCodeAt(nl - 1) === CR ? nl - 1 : nl;
@@ -176,11 +186,9 @@ class Parser {
         child = this.inlineValue();
         this.endOfValueLine();
       }
-      const first = seen.get(name);
-      if (first) this.duplicates.push({ repeat: key.node, first, name });
-      else seen.set(name, key.node);
-      pairs.push({ key: key.node, name, value: child.node });
-      value[name] = child.value;
+      if (Object.hasOwn(value, name)) this.duplicates.push({ repeat: key, first: pairs.find((p) => p.name === name)!.key, name });
+      pairs.push({ key, name, value: child });
+      value[name] = this.value;
       // The next line: another key of this mapping, or the end of it.
       const saved = this.pos;
       const nextIndent = this.nextContentLine();
@@ -188,12 +196,13 @@ class Parser {
       if (nextIndent > indent) throw LEAVE; // a continuation line (multi-line scalar) or an indentation error
       this.pos = saved;
       node.end = this.emptyValueEnd >= 0 ? this.emptyValueEnd : Math.max(saved, node.start + 1);
-      return { node, value };
+      this.value = value;
+      return node;
     }
   }
 
   /** A block sequence at `indent`; `pos` is at its first `-`. */
-  private blockSequence(indent: number): { node: PositionNode; value: unknown } {
+  private blockSequence(indent: number): PositionNode {
     const text = this.text;
     const value: unknown[] = [];
     const items: PositionNode[] = [];
@@ -205,7 +214,7 @@ class Parser {
       const c = text.charCodeAt(itemAt);
       if (Number.isNaN(c) || c === LF || c === CR || c === HASH || itemAt === this.pos) throw LEAVE; // nested block under `-`
       this.pos = itemAt;
-      let item: { node: PositionNode; value: unknown };
+      let item: PositionNode;
       if (this.isDash(itemAt)) {
         // `- - x`: a sequence in a sequence item, at the inner dash's column
         item = this.blockSequence(itemAt - this.lineStartOf(itemAt));
@@ -221,20 +230,21 @@ class Parser {
         if (nextIndent > indent) throw LEAVE;
         this.pos = saved;
       }
-      items.push(item.node);
-      value.push(item.value);
+      items.push(item);
+      value.push(this.value);
       const saved = this.pos;
       const nextIndent = this.nextContentLine();
       if (nextIndent === indent && this.isDash(this.pos)) continue;
       if (nextIndent > indent) throw LEAVE;
       this.pos = saved;
       node.end = this.emptyValueEnd >= 0 ? this.emptyValueEnd : Math.max(saved, node.start + 1);
-      return { node, value };
+      this.value = value;
+      return node;
     }
   }
 
   /** `- key: value` and the keys under it at the same column. */
-  private compactMapping(column: number): { node: PositionNode; value: unknown } {
+  private compactMapping(column: number): PositionNode {
     return this.blockMapping(column);
   }
 
@@ -253,7 +263,8 @@ class Parser {
         this.quoted();
         return text.charCodeAt(this.pos) === COLON && this.isSpaceOrEnd(this.pos + 1);
       }
-      return this.plainEnd(this.pos, false).colon;
+      this.plainEnd(this.pos, false);
+      return this.plainColon;
     } finally {
       this.pos = saved;
     }
@@ -265,7 +276,7 @@ class Parser {
   }
 
   /** A mapping key at `pos` (plain or quoted, on one line, followed by `:`). Leaves `pos` after the key. */
-  private blockKey(): { node: PositionNode; name: string } {
+  private blockKey(): PositionNode {
     const text = this.text;
     const start = this.pos;
     const c = text.charCodeAt(start);
@@ -275,37 +286,39 @@ class Parser {
       name = this.quoted();
       end = this.pos;
     } else {
-      const found = this.plainEnd(start, false);
-      if (!found.colon) throw LEAVE;
-      end = found.end;
+      end = this.plainEnd(start, false);
+      if (!this.plainColon) throw LEAVE;
       const raw = text.slice(start, end);
       if (typeof resolvePlain(raw) !== 'string') throw LEAVE; // keys that resolve to numbers, booleans, null
       name = raw;
     }
     if (text.charCodeAt(end) !== COLON || !this.isSpaceOrEnd(end + 1)) throw LEAVE;
     if (end - start > MAX_KEY_LENGTH || name === '__proto__') throw LEAVE;
-    return { node: { kind: 'scalar', flow: false, start, end }, name };
+    this.value = name;
+    return { kind: 'scalar', flow: false, start, end };
   }
 
   /**
    * Where a block plain scalar starting at `start` ends (trailing spaces excluded), and whether a `: `
    * follows it. In a value (`inValue`), a `: ` inside the line is a nested mapping — an error in YAML.
    */
-  private plainEnd(start: number, inValue: boolean): { end: number; colon: boolean } {
+  private plainEnd(start: number, inValue: boolean): number {
     const text = this.text;
     if (!this.canStartPlain(start, false)) throw LEAVE;
     let at = start;
     let end = start;
     const length = text.length;
     for (;;) {
-      if (at >= length) return { end, colon: false };
       const c = text.charCodeAt(at);
-      if (c === LF || c === CR) return { end, colon: false };
+      if (at >= length || c === LF || c === CR || (c === HASH && text.charCodeAt(at - 1) === SPACE)) {
+        this.plainColon = false;
+        return end;
+      }
       if (c === COLON && this.isSpaceOrEnd(at + 1)) {
         if (inValue) throw LEAVE;
-        return { end, colon: true };
+        this.plainColon = true;
+        return end;
       }
-      if (c === HASH && text.charCodeAt(at - 1) === SPACE) return { end, colon: false };
       at++;
       if (c !== SPACE) end = at;
     }
@@ -347,18 +360,19 @@ class Parser {
   }
 
   /** A value on the current line: a flow collection, a quoted scalar or a plain scalar. */
-  private inlineValue(): { node: PositionNode; value: unknown } {
+  private inlineValue(): PositionNode {
     const text = this.text;
     const start = this.pos;
     const c = text.charCodeAt(start);
     if (c === LBRACE || c === LBRACKET) return this.flowCollection(0);
     if (c === SQUOTE || c === DQUOTE) {
-      const value = this.quoted();
-      return { node: { kind: 'scalar', flow: false, start, end: this.pos }, value };
+      this.value = this.quoted();
+      return { kind: 'scalar', flow: false, start, end: this.pos };
     }
-    const { end } = this.plainEnd(start, true);
+    const end = this.plainEnd(start, true);
     this.pos = end;
-    return { node: { kind: 'scalar', flow: false, start, end }, value: resolvePlain(text.slice(start, end)) };
+    this.value = resolvePlain(text.slice(start, end));
+    return { kind: 'scalar', flow: false, start, end };
   }
 
   /** A quoted scalar on one line; leaves `pos` after the closing quote. */
@@ -399,7 +413,7 @@ class Parser {
   }
 
   /** A flow collection on one line; `pos` at its bracket. Leaves `pos` after the closing bracket. */
-  private flowCollection(depth: number): { node: PositionNode; value: unknown } {
+  private flowCollection(depth: number): PositionNode {
     if (depth > 100) throw LEAVE;
     const text = this.text;
     const start = this.pos;
@@ -408,7 +422,6 @@ class Parser {
     this.pos++;
     const items: PositionNode[] = [];
     const pairs: PositionPair[] = [];
-    const seen = new Map<string, PositionNode>();
     const list: unknown[] = [];
     const map: Record<string, unknown> = {};
     for (;;) {
@@ -417,37 +430,39 @@ class Parser {
       if (c === close) break;
       if (c === COMMA) throw LEAVE; // an empty entry
       const entry = this.flowEntry(depth);
+      const entryValue = this.value;
+      const entryPlain = this.entryWasPlain;
       this.pos = this.skipSpaces();
       c = text.charCodeAt(this.pos);
       if (isMap) {
-        if (entry.node.kind !== 'scalar' || typeof entry.value !== 'string' || entry.node.flow) throw LEAVE;
-        const name = entry.value;
-        if (name === '__proto__' || entry.node.end - entry.node.start > MAX_KEY_LENGTH) throw LEAVE;
-        if (entry.plain && typeof resolvePlain(name) !== 'string') throw LEAVE;
-        let child: { node: PositionNode; value: unknown } | undefined;
+        if (entry.kind !== 'scalar' || typeof entryValue !== 'string') throw LEAVE;
+        const name = entryValue;
+        if (name === '__proto__' || entry.end - entry.start > MAX_KEY_LENGTH) throw LEAVE;
+        if (entryPlain && typeof resolvePlain(name) !== 'string') throw LEAVE;
+        let child: PositionNode | undefined;
+        let childValue: unknown = null;
         if (c === COLON) {
           if (text.charCodeAt(this.pos + 1) !== SPACE) throw LEAVE;
           this.pos++;
           this.pos = this.skipSpaces();
           const v = text.charCodeAt(this.pos);
-          if (v === COMMA || v === close) child = { node: { kind: 'scalar', flow: false, start: this.pos, end: this.pos }, value: null };
+          if (v === COMMA || v === close) child = { kind: 'scalar', flow: false, start: this.pos, end: this.pos };
           else {
             child = this.flowEntry(depth);
+            childValue = this.value;
             this.pos = this.skipSpaces();
           }
           c = text.charCodeAt(this.pos);
         } else if (c !== COMMA && c !== close) {
           throw LEAVE;
         }
-        const first = seen.get(name);
-        if (first) this.duplicates.push({ repeat: entry.node, first, name });
-        else seen.set(name, entry.node);
-        pairs.push(child ? { key: entry.node, name, value: child.node } : { key: entry.node, name });
-        map[name] = child ? child.value : null;
+        if (Object.hasOwn(map, name)) this.duplicates.push({ repeat: entry, first: pairs.find((p) => p.name === name)!.key, name });
+        pairs.push(child ? { key: entry, name, value: child } : { key: entry, name });
+        map[name] = childValue;
       } else {
         if (c === COLON) throw LEAVE; // `[a: b]`, a single-pair mapping
-        items.push(entry.node);
-        list.push(entry.value);
+        items.push(entry);
+        list.push(entryValue);
       }
       if (c === COMMA) {
         this.pos++;
@@ -460,17 +475,24 @@ class Parser {
     const node: PositionNode = isMap
       ? { kind: 'map', flow: true, start, end: this.pos, pairs }
       : { kind: 'seq', flow: true, start, end: this.pos, items };
-    return { node, value: isMap ? map : list };
+    this.value = isMap ? map : list;
+    return node;
   }
 
-  private flowEntry(depth: number): { node: PositionNode; value: unknown; plain: boolean } {
+  /** One entry of a flow collection; sets `entryWasPlain`. */
+  private flowEntry(depth: number): PositionNode {
     const text = this.text;
     const start = this.pos;
     const c = text.charCodeAt(start);
-    if (c === LBRACE || c === LBRACKET) return { ...this.flowCollection(depth + 1), plain: false };
+    if (c === LBRACE || c === LBRACKET) {
+      const node = this.flowCollection(depth + 1);
+      this.entryWasPlain = false;
+      return node;
+    }
     if (c === SQUOTE || c === DQUOTE) {
-      const value = this.quoted();
-      return { node: { kind: 'scalar', flow: false, start, end: this.pos }, value, plain: false };
+      this.value = this.quoted();
+      this.entryWasPlain = false;
+      return { kind: 'scalar', flow: false, start, end: this.pos };
     }
     if (!this.canStartPlain(start, true)) throw LEAVE;
     let at = start;
@@ -488,7 +510,9 @@ class Parser {
       if (d !== SPACE) end = at;
     }
     this.pos = end;
-    return { node: { kind: 'scalar', flow: false, start, end }, value: resolvePlain(text.slice(start, end)), plain: true };
+    this.value = resolvePlain(text.slice(start, end));
+    this.entryWasPlain = true;
+    return { kind: 'scalar', flow: false, start, end };
   }
 }
 

@@ -1,7 +1,7 @@
 import { makeDiagnostic, toPointer, type Diagnostic, type Span } from '../diagnostics/diagnostic.js';
 import { fastParse } from './fast-parse.js';
 import { LineIndex, type PositionNode, type PositionPair } from './positions.js';
-import { parseWithYaml, type YamlProblem } from './yaml-parse.js';
+import type { YamlParse, YamlProblem } from './yaml-parse.js';
 
 export type { PositionNode } from './positions.js';
 
@@ -13,6 +13,9 @@ export type { PositionNode } from './positions.js';
  * Two paths give the same result: the fast path (fast-parse.ts) for the YAML warehouse files are made of,
  * and the `yaml` package for everything else (test/lint/parse-equivalence.test.ts holds them together).
  * Comment-preserving edits (init, discover --add, import --merge) use `yaml` directly, not this module.
+ *
+ * The `yaml` path is loaded on demand (`loadFullParser`), so that a lint of a plain file never loads the
+ * `yaml` package: commands call `parseWarehouseFileLoading`; synchronous callers load it once first.
  */
 export interface ParsedFile {
   file: string;
@@ -23,8 +26,8 @@ export interface ParsedFile {
   /** The plain JS value; `undefined` when the document is empty or unusable. */
   value: unknown;
   diagnostics: Diagnostic[];
-  /** Which path parsed the file (for tests and the benchmark). */
-  parser: 'fast' | 'yaml';
+  /** Which path parsed the file (for tests and the benchmark); `none` when the depth check refused it. */
+  parser: 'fast' | 'yaml' | 'none';
 }
 
 /** Deeper than this is refused before parsing: real files nest under ten levels; recursion must stay bounded. */
@@ -35,30 +38,54 @@ export interface ParseOptions {
   parser?: 'auto' | 'yaml';
 }
 
+let fullParser: ((text: string) => YamlParse) | undefined;
+
+/** Load the `yaml` path (a separate chunk of the build). Idempotent. */
+export async function loadFullParser(): Promise<void> {
+  fullParser ??= (await import('./yaml-parse.js')).parseWithYaml;
+}
+
+/** Parse, loading the `yaml` path only when the fast path leaves the file to it. */
+export async function parseWarehouseFileLoading(file: string, text: string): Promise<ParsedFile> {
+  if (!fullParser) {
+    const quick = parseWithoutYaml(file, text);
+    if (quick) return quick;
+    await loadFullParser();
+  }
+  return parseWarehouseFile(file, text);
+}
+
+/** Parse synchronously; the `yaml` path must have been loaded (`loadFullParser`) for files the fast path leaves. */
 export function parseWarehouseFile(file: string, text: string, options: ParseOptions = {}): ParsedFile {
+  return parseWithoutYaml(file, text, options.parser !== 'yaml') ?? parseWithYamlPath(file, text);
+}
+
+/** The depth check, then the fast path: a result, or `undefined` when the file needs the `yaml` path. */
+function parseWithoutYaml(file: string, text: string, useFastPath = true): ParsedFile | undefined {
   const lines = new LineIndex(text);
-  const spanOf = (from: number, to: number): Span => rangeToSpan(lines, from, to);
   const tooDeep = findExcessiveNesting(text, MAX_NESTING_DEPTH);
   if (tooDeep !== undefined) {
     const diagnostic = makeDiagnostic(
       'yaml-syntax',
       `The YAML nests more than ${MAX_NESTING_DEPTH} levels deep here; dwctl stops reading (a warehouse.yaml needs fewer than ten).`,
-      { file, path: '', span: spanOf(tooDeep, tooDeep + 1) },
+      { file, path: '', span: rangeToSpan(lines, tooDeep, tooDeep + 1) },
     );
-    return { file, text, root: undefined, lines, value: undefined, diagnostics: [diagnostic], parser: 'yaml' };
+    return { file, text, root: undefined, lines, value: undefined, diagnostics: [diagnostic], parser: 'none' };
   }
+  if (!useFastPath) return undefined;
+  const fast = fastParse(text);
+  if (!fast) return undefined;
+  const diagnostics = fast.duplicates.map((d) => duplicateKeyDiagnostic(file, lines, d.repeat, d.first, d.name));
+  return { file, text, root: fast.root, lines, value: fast.value, diagnostics, parser: 'fast' };
+}
 
-  if (options.parser !== 'yaml') {
-    const fast = fastParse(text);
-    if (fast) {
-      const diagnostics = fast.duplicates.map((d) => duplicateKeyDiagnostic(file, lines, d.repeat, d.first, d.name));
-      return { file, text, root: fast.root, lines, value: fast.value, diagnostics, parser: 'fast' };
-    }
-  }
-
-  let parsed: ReturnType<typeof parseWithYaml>;
+function parseWithYamlPath(file: string, text: string): ParsedFile {
+  const lines = new LineIndex(text);
+  const spanOf = (from: number, to: number): Span => rangeToSpan(lines, from, to);
+  if (!fullParser) throw new Error('internal error: parseWarehouseFile needs loadFullParser() first for this file');
+  let parsed: YamlParse;
   try {
-    parsed = parseWithYaml(text);
+    parsed = fullParser(text);
   } catch (error) {
     // The depth check keeps recursion bounded; should an engine limit still be hit, say so in our words.
     if (!(error instanceof RangeError)) throw error;

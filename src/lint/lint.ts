@@ -1,5 +1,5 @@
 import type { ValidateFunction } from 'ajv';
-import { parseWarehouseFile, type ParsedFile, type ParseOptions } from '../config/parse.js';
+import { parseWarehouseFile, parseWarehouseFileLoading, type ParsedFile, type ParseOptions } from '../config/parse.js';
 import { countBySeverity, sortDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
 import type { SourceCatalog } from '../wizard/catalog.js';
 import { createRuleContext } from './rule.js';
@@ -19,6 +19,12 @@ export interface FileLintResult {
 /** Lint one file's text: YAML → schema → semantic rules. Pure: no IO, never throws on user input. */
 export function lintText(file: string, text: string, options: LintOptions, parseOptions?: ParseOptions): FileLintResult {
   const parsed = parseWarehouseFile(file, text, parseOptions);
+  return { parsed, diagnostics: lintParsed(parsed, options) };
+}
+
+/** lintText for commands: loads the `yaml` parse path only when the file needs it (see parse.ts). */
+export async function lintFile(file: string, text: string, options: LintOptions): Promise<FileLintResult> {
+  const parsed = await parseWarehouseFileLoading(file, text);
   return { parsed, diagnostics: lintParsed(parsed, options) };
 }
 

@@ -1,9 +1,12 @@
-import { parseWarehouseFile, spanAt } from '../../src/config/parse.js';
+import { loadFullParser, parseWarehouseFile, spanAt } from '../../src/config/parse.js';
 import { toDesired } from '../../src/config/desired.js';
 import { planChanges } from '../../src/plan/plan.js';
 import type { DiscoveredTableInfo, ObservedSource, ObservedState, RemoteSchemaInfo, RemoteSourceInfo } from '../../src/plan/observed.js';
 import type { Plan } from '../../src/plan/types.js';
 import { bundledCatalog } from '../../src/wizard/bundled.js';
+
+// parseWarehouseFile is synchronous: load the yaml parse path (lazy in the build) for the scenarios that need it.
+await loadFullParser();
 
 /** A discovered table as PostHog's database_schema returns it, with sensible Postgres-like defaults. */
 export function table(name: string, overrides: Partial<DiscoveredTableInfo> & { fields?: [string, string][] } = {}): DiscoveredTableInfo {

@@ -1,10 +1,14 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadFullParser } from '../../src/config/parse.js';
 import { lintText } from '../../src/lint/lint.js';
 import { bundledValidator } from '../../src/schema/bundled-validator.js';
 import { bundledCatalog } from '../../src/wizard/bundled.js';
 import type { Diagnostic } from '../../src/diagnostics/diagnostic.js';
+
+// lintText is synchronous: load the yaml parse path (a lazy chunk in the build) once for every test.
+await loadFullParser();
 
 export const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'lint');
 

@@ -1,6 +1,5 @@
 import { Command, Option } from 'clipanion';
 import * as t from 'typanion';
-import { isMap, parseDocument, YAMLMap } from 'yaml';
 import { summariseTables, recommendedEntry } from '../../plan/discover.js';
 import { missingSecretDiagnostics, referenceReader, resolveSource } from '../../plan/observe.js';
 import { DISCOVER_FORMATS, discoverRenderers } from '../../render/discover.js';
@@ -93,6 +92,8 @@ export class DiscoverCommand extends RemoteCommand {
       }
       return ExitCode.Findings;
     }
+    // Loaded here, not at start-up: `dwctl lint` does without the yaml package.
+    const { isMap, parseDocument, YAMLMap } = await import('yaml');
     const document = parseDocument(loaded.text);
     const sourceNode = document.getIn(['sources', source.name], true);
     if (!isMap(sourceNode)) throw new UsageProblem(`sources.${source.name} is not a mapping`);

@@ -1,5 +1,4 @@
 import { Command, Option } from 'clipanion';
-import { addSource, configSkeleton, formatTypeList, matchSourceType, starterFile } from '../../config/skeleton.js';
 import { prefixProblem } from '../../sources/naming.js';
 import { UsageProblem } from '../../errors.js';
 import { bundledCatalog } from '../../wizard/bundled.js';
@@ -32,6 +31,8 @@ export class InitCommand extends DwctlCommand {
   force = Option.Boolean('--force', false, { description: 'Overwrite an existing file when writing the starter' });
 
   protected async run(): Promise<ExitCode> {
+    // Loaded here, not at start-up: it brings the yaml package, which `dwctl lint` does without.
+    const { addSource, configSkeleton, formatTypeList, matchSourceType, starterFile } = await import('../../config/skeleton.js');
     const catalog = bundledCatalog();
     if (this.listTypes) {
       this.context.stdout.write(formatTypeList([...catalog.values()]));

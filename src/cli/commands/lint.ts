@@ -1,6 +1,6 @@
 import { Command, Option } from 'clipanion';
 import * as t from 'typanion';
-import { lintText } from '../../lint/lint.js';
+import { lintFile } from '../../lint/lint.js';
 import { LINT_FORMATS, lintRenderers, type LintRun } from '../../render/lint.js';
 import { bundledValidator } from '../../schema/bundled-validator.js';
 import { bundledCatalog } from '../../wizard/bundled.js';
@@ -40,7 +40,7 @@ export class LintCommand extends DwctlCommand {
     const run: LintRun = { files: [], version: VERSION };
     for (const file of names) {
       const text = await readTextFile(this.context.cwd, file);
-      const { diagnostics } = lintText(file, text, options);
+      const { diagnostics } = await lintFile(file, text, options);
       run.files.push({ file, text, diagnostics });
     }
     this.context.stdout.write(lintRenderers[this.format](run, { color: this.useColor() }));
