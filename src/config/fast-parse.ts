@@ -39,12 +39,13 @@ const COMMA = 44;
 /** Characters that cannot start a plain scalar here (indicators, or constructs the subset leaves to `yaml`). */
 const NOT_PLAIN_START = new Set([...',[]{}#&*!|>\'"%@`?:-'].map((c) => c.charCodeAt(0)));
 
-/** Nesting cap of the subset (the caller's depth limit is checked before any parse). */
+/** Keys longer than this are left to `yaml` (it refuses implicit keys over 1024 characters). */
 const MAX_KEY_LENGTH = 1000;
 
-export function fastParse(text: string): FastParse | undefined {
+/** `maxDepth`: deeper nesting leaves the file to the `yaml` path (which reports it without parsing). */
+export function fastParse(text: string, maxDepth: number): FastParse | undefined {
   try {
-    return new Parser(text).document();
+    return new Parser(text, maxDepth).document();
   } catch (error) {
     if (error === LEAVE) return undefined;
     throw error;
@@ -70,7 +71,17 @@ class Parser {
   /** Set by flowEntry: whether the entry was a plain scalar (whose key value must resolve to a string). */
   private entryWasPlain = false;
 
-  constructor(private readonly text: string) {}
+  /** Open collections: bounded, so recursion is too. */
+  private depth = 0;
+
+  constructor(
+    private readonly text: string,
+    private readonly maxDepth: number,
+  ) {}
+
+  private enter(): void {
+    if (++this.depth > this.maxDepth) throw LEAVE;
+  }
 
   document(): FastParse {
     const text = this.text;
@@ -87,7 +98,7 @@ class Parser {
     if (text.charCodeAt(0) === 0xfeff && (first === DASH || indent > 0)) throw LEAVE;
     let node: PositionNode;
     if (first === LBRACE || first === LBRACKET) {
-      node = this.flowCollection(0); // a whole file in one `{...}` line
+      node = this.flowCollection(); // a whole file in one `{...}` line
       this.endOfValueLine();
     } else {
       node = this.blockCollection(indent);
@@ -149,6 +160,7 @@ class Parser {
    * sequence item's line (`- key: value`), whose first key is not at a line start.
    */
   private blockMapping(indent: number): PositionNode {
+    this.enter();
     const text = this.text;
     const value: Record<string, unknown> = {};
     const pairs: PositionPair[] = [];
@@ -197,12 +209,14 @@ class Parser {
       this.pos = saved;
       node.end = this.emptyValueEnd >= 0 ? this.emptyValueEnd : Math.max(saved, node.start + 1);
       this.value = value;
+      this.depth--;
       return node;
     }
   }
 
   /** A block sequence at `indent`; `pos` is at its first `-`. */
   private blockSequence(indent: number): PositionNode {
+    this.enter();
     const text = this.text;
     const value: unknown[] = [];
     const items: PositionNode[] = [];
@@ -239,6 +253,7 @@ class Parser {
       this.pos = saved;
       node.end = this.emptyValueEnd >= 0 ? this.emptyValueEnd : Math.max(saved, node.start + 1);
       this.value = value;
+      this.depth--;
       return node;
     }
   }
@@ -364,7 +379,7 @@ class Parser {
     const text = this.text;
     const start = this.pos;
     const c = text.charCodeAt(start);
-    if (c === LBRACE || c === LBRACKET) return this.flowCollection(0);
+    if (c === LBRACE || c === LBRACKET) return this.flowCollection();
     if (c === SQUOTE || c === DQUOTE) {
       this.value = this.quoted();
       return { kind: 'scalar', flow: false, start, end: this.pos };
@@ -413,8 +428,8 @@ class Parser {
   }
 
   /** A flow collection on one line; `pos` at its bracket. Leaves `pos` after the closing bracket. */
-  private flowCollection(depth: number): PositionNode {
-    if (depth > 100) throw LEAVE;
+  private flowCollection(): PositionNode {
+    this.enter();
     const text = this.text;
     const start = this.pos;
     const isMap = text.charCodeAt(start) === LBRACE;
@@ -429,7 +444,7 @@ class Parser {
       let c = text.charCodeAt(this.pos);
       if (c === close) break;
       if (c === COMMA) throw LEAVE; // an empty entry
-      const entry = this.flowEntry(depth);
+      const entry = this.flowEntry();
       const entryValue = this.value;
       const entryPlain = this.entryWasPlain;
       this.pos = this.skipSpaces();
@@ -448,7 +463,7 @@ class Parser {
           const v = text.charCodeAt(this.pos);
           if (v === COMMA || v === close) child = { kind: 'scalar', flow: false, start: this.pos, end: this.pos };
           else {
-            child = this.flowEntry(depth);
+            child = this.flowEntry();
             childValue = this.value;
             this.pos = this.skipSpaces();
           }
@@ -476,16 +491,17 @@ class Parser {
       ? { kind: 'map', flow: true, start, end: this.pos, pairs }
       : { kind: 'seq', flow: true, start, end: this.pos, items };
     this.value = isMap ? map : list;
+    this.depth--;
     return node;
   }
 
   /** One entry of a flow collection; sets `entryWasPlain`. */
-  private flowEntry(depth: number): PositionNode {
+  private flowEntry(): PositionNode {
     const text = this.text;
     const start = this.pos;
     const c = text.charCodeAt(start);
     if (c === LBRACE || c === LBRACKET) {
-      const node = this.flowCollection(depth + 1);
+      const node = this.flowCollection();
       this.entryWasPlain = false;
       return node;
     }

@@ -60,28 +60,34 @@ export function parseWarehouseFile(file: string, text: string, options: ParseOpt
   return parseWithoutYaml(file, text, options.parser !== 'yaml') ?? parseWithYamlPath(file, text);
 }
 
-/** The depth check, then the fast path: a result, or `undefined` when the file needs the `yaml` path. */
+/**
+ * The fast path: a result, or `undefined` when the file needs the `yaml` path (the fast path also leaves
+ * files nested deeper than the limit to it, where the depth check reports them).
+ */
 function parseWithoutYaml(file: string, text: string, useFastPath = true): ParsedFile | undefined {
+  if (!useFastPath) return undefined;
+  // Half the limit: the depth check's estimate counts up to about two levels per collection, so any file the
+  // fast path accepts is one the check would pass too, and both paths agree on every file.
+  const fast = fastParse(text, MAX_NESTING_DEPTH / 2 - 1);
+  if (!fast) return undefined;
   const lines = new LineIndex(text);
+  const diagnostics = fast.duplicates.map((d) => duplicateKeyDiagnostic(file, lines, d.repeat, d.first, d.name));
+  return { file, text, root: fast.root, lines, value: fast.value, diagnostics, parser: 'fast' };
+}
+
+/** The depth check (so that `yaml` never recurses too deep), then the `yaml` path. */
+function parseWithYamlPath(file: string, text: string): ParsedFile {
+  const lines = new LineIndex(text);
+  const spanOf = (from: number, to: number): Span => rangeToSpan(lines, from, to);
   const tooDeep = findExcessiveNesting(text, MAX_NESTING_DEPTH);
   if (tooDeep !== undefined) {
     const diagnostic = makeDiagnostic(
       'yaml-syntax',
       `The YAML nests more than ${MAX_NESTING_DEPTH} levels deep here; dwctl stops reading (a warehouse.yaml needs fewer than ten).`,
-      { file, path: '', span: rangeToSpan(lines, tooDeep, tooDeep + 1) },
+      { file, path: '', span: spanOf(tooDeep, tooDeep + 1) },
     );
     return { file, text, root: undefined, lines, value: undefined, diagnostics: [diagnostic], parser: 'none' };
   }
-  if (!useFastPath) return undefined;
-  const fast = fastParse(text);
-  if (!fast) return undefined;
-  const diagnostics = fast.duplicates.map((d) => duplicateKeyDiagnostic(file, lines, d.repeat, d.first, d.name));
-  return { file, text, root: fast.root, lines, value: fast.value, diagnostics, parser: 'fast' };
-}
-
-function parseWithYamlPath(file: string, text: string): ParsedFile {
-  const lines = new LineIndex(text);
-  const spanOf = (from: number, to: number): Span => rangeToSpan(lines, from, to);
   if (!fullParser) throw new Error('internal error: parseWarehouseFile needs loadFullParser() first for this file');
   let parsed: YamlParse;
   try {

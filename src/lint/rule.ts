@@ -50,9 +50,15 @@ export function createRuleContext(parsed: ParsedFile, catalog: SourceCatalog, ou
   };
 }
 
-/** Iterate a source's declared tables that are mappings. */
+const declaredTables = new WeakMap<SourceEntry, [string, Record<string, unknown>][]>();
+
+/** A source's declared tables that are mappings (computed once per source: several rules walk them). */
 export function tablesOf(source: SourceEntry): [string, Record<string, unknown>][] {
-  const tables = source.value.tables;
-  if (!isRecord(tables)) return [];
-  return Object.entries(tables).filter((entry): entry is [string, Record<string, unknown>] => isRecord(entry[1]));
+  let found = declaredTables.get(source);
+  if (!found) {
+    const tables = source.value.tables;
+    found = isRecord(tables) ? Object.entries(tables).filter((entry): entry is [string, Record<string, unknown>] => isRecord(entry[1])) : [];
+    declaredTables.set(source, found);
+  }
+  return found;
 }
