@@ -1,5 +1,4 @@
 import { Command, Option } from 'clipanion';
-import { describeRemote, importSources, isDeclared, mergeSources, readMergeTarget, selectSources } from '../../config/import.js';
 import { isIgnored } from '../../config/unmanaged.js';
 import { bundledCatalog } from '../../wizard/bundled.js';
 import { RemoteCommand } from '../base-command.js';
@@ -7,6 +6,9 @@ import { connect } from '../connect.js';
 import { ExitCode } from '../exit-codes.js';
 import { fileExists, readTextFile, writeTextFileAtomic } from '../files.js';
 import { UsageProblem } from '../../errors.js';
+
+/** The import module loads the `yaml` package: loaded when import runs, so lint's start-up never pays for it. */
+const importModule = () => import('../../config/import.js');
 
 export class ImportCommand extends RemoteCommand {
   static override paths = [['import']];
@@ -43,8 +45,9 @@ export class ImportCommand extends RemoteCommand {
       throw new UsageProblem(`${this.out} already exists (use --force to overwrite, or --merge to add to it)`);
     }
     if (this.merge) return this.runMerge();
+    const { importSources, selectSources } = await importModule();
     const client = await connect(this);
-    const chosen = this.choose(await client.listSources());
+    const chosen = this.choose(await client.listSources(), selectSources);
     const full = await Promise.all(chosen.map((s) => client.getSource(s.id)));
     const result = importSources(full, bundledCatalog());
     const text = this.masker.mask(result.text);
@@ -59,13 +62,14 @@ export class ImportCommand extends RemoteCommand {
   }
 
   private async runMerge(): Promise<ExitCode> {
+    const { describeRemote, isDeclared, mergeSources, readMergeTarget, selectSources } = await importModule();
     const text = await readTextFile(this.context.cwd, this.file);
     const target = readMergeTarget(text);
     if (!target.ok) throw new UsageProblem(`Cannot merge into ${this.file}: ${target.problem}`);
     const client = await connect(this);
     const listed = await client.listSources();
     const selecting = this.prefix !== undefined || this.type !== undefined;
-    const chosen = this.choose(listed);
+    const chosen = this.choose(listed, selectSources);
     const missing = chosen.filter((remote) => {
       if (isDeclared(target.declared, remote)) {
         if (selecting) this.context.stderr.write(`${describeRemote(remote)}: already declared in ${this.file}, left as it is\n`);
@@ -92,7 +96,7 @@ export class ImportCommand extends RemoteCommand {
   }
 
   /** The sources --prefix/--type select (all without them); none, or several for one prefix, is a usage problem. */
-  private choose<T extends { source_type: string; prefix: string | null }>(listed: readonly T[]): T[] {
+  private choose<T extends { source_type: string; prefix: string | null }>(listed: readonly T[], selectSources: Awaited<ReturnType<typeof importModule>>['selectSources']): T[] {
     if (this.prefix === undefined && this.type === undefined) return [...listed];
     const selection = selectSources(listed, { ...(this.prefix !== undefined ? { prefix: this.prefix } : {}), ...(this.type !== undefined ? { type: this.type } : {}) });
     if (!selection.ok) throw new UsageProblem(selection.problem);
