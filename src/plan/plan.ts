@@ -7,7 +7,7 @@ import { offeredSyncTypes, primaryKeySource, sourceModule, unavailableReason, wa
 import { isSecretPath, type SourceCatalog, type SourceTypeInfo, type SyncFrequency } from '../wizard/catalog.js';
 import type { DiscoveredTableInfo, ObservedSource, ObservedState, RemoteSchemaInfo, RemoteSourceInfo } from './observed.js';
 import { planDigest, summarise } from './binding.js';
-import { isCreatedAtField, isUpdatedAtField, realCandidates, recommend, SYNCS_PER_MONTH } from './recommend.js';
+import { cheaperAlternative, isCreatedAtField, isUpdatedAtField, realCandidates, recommend, SYNCS_PER_MONTH } from './recommend.js';
 import { SENSITIVE, type Action, type Change, type CostEstimate, type CostLine, type Plan } from './types.js';
 
 /** Where things are in the file, so plan diagnostics point at the YAML node they concern. */
@@ -251,7 +251,7 @@ function reviewCost(ctx: SourceContext, table: DesiredTable, found: DiscoveredTa
   const tablePath = ['sources', source.name, 'tables', table.name];
   const best = recommend(found);
   if (settings.sync_type !== 'full_refresh') return;
-  const cheaper = best.sync !== 'full_refresh' ? `; ${best.sync}${best.incremental_field ? ` on ${best.incremental_field}` : ''} would import only new or changed rows` : '';
+  const cheaper = best.sync !== 'full_refresh' ? `; ${cheaperAlternative(best)}` : '';
   if (rowsPerMonth !== null && rowsPerMonth >= COSTLY_ROWS_PER_MONTH) {
     report(
       'costly-sync',
