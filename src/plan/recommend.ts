@@ -202,10 +202,10 @@ export function recommend(table: DiscoveredTableInfo, options: RecommendOptions 
       usable.filter(isCreatedAtField).sort(indexedFirst)[0] ??
       usable.filter(isTimeField).sort(indexedFirst)[0];
     if (ordering) {
-      const why = ordering === integerKey ? `${ordering.field}, its indexed integer key, grows with each new row` : `${ordering.field} orders rows by arrival${ordering.is_indexed === false ? ' (not indexed: each sync scans the table)' : ''}`;
-      return pick('append-only', 'append', ordering.field, `append-only by ${evidence}: ${why}, and rows are never changed, so importing only new rows loses nothing`);
+      const why = ordering === integerKey ? `${ordering.field} is its indexed integer key` : `${ordering.field} orders rows by arrival${ordering.is_indexed === false ? ' (not indexed: each sync scans the table)' : ''}`;
+      return pick('append-only', 'append', ordering.field, `append-only by ${evidence}, so new rows are all there is to import; ${why}`);
     }
-    notes.push(`append-only by ${evidence}, but no ordering field is always set`);
+    notes.push(`looks append-only (${evidence}), but no ordering field is always set`);
   }
 
   const rows = rowsOf(table, options);
@@ -214,10 +214,10 @@ export function recommend(table: DiscoveredTableInfo, options: RecommendOptions 
     return pick('small-table', 'full_refresh', null, `${lead}${describeRows(rows)}: a full refresh is cheap and imports everything, deletions included`);
   }
   if (offered(table, 'xmin', traits)) {
-    return pick('xmin', 'xmin', null, `${lead}${evidence ? '' : 'rows may change and '}no field tracks every update: xmin (Postgres row versions) catches each insert and update`);
+    return pick('xmin', 'xmin', null, `${lead || 'no field tracks updates: '}xmin (Postgres row versions) catches every insert and update`);
   }
   if (offered(table, 'cdc', traits)) {
-    return pick('cdc', 'cdc', null, `${lead}${evidence ? '' : 'rows may change and '}no field tracks every update: CDC streams each insert, update and delete`);
+    return pick('cdc', 'cdc', null, `${lead || 'no field tracks updates: '}CDC streams every insert, update and delete`);
   }
   return pick('full-refresh', 'full_refresh', null, `${lead}nothing tracks changes: only a full refresh does not lose updates; keep the frequency low`);
 }

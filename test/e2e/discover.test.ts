@@ -59,23 +59,22 @@ describe('discover NAME', () => {
     expect(r.out).toMatchInlineSnapshot(`
       "shop_db (Postgres): 6 tables discovered
 
-      TABLE         ROWS     SYNC TYPES                                    INCREMENTAL FIELDS                        PRIMARY KEY  RECOMMENDED                DECLARED
-      audit_log     unknown  full_refresh, incremental, append, xmin       at (timestamp)                            -            append on at               -
-      countries     unknown  full_refresh, cdc, xmin                       -                                         code         full_refresh               full_refresh
-      events        unknown  full_refresh, incremental, append, cdc, xmin  id (integer), user_id (integer), occurr…  id           append on occurred_at      -
-      order_totals  unknown  full_refresh, incremental, append             customer_id (integer), order_count (int…  -            full_refresh               -
-      orders        unknown  full_refresh, incremental, append, cdc, xmin  id (integer), customer_id (integer), cr…  id           incremental on updated_at  -
-      users         unknown  full_refresh, incremental, append, cdc, xmin  id (integer), signup_date (date), updat…  id           incremental on updated_at  -
+      TABLE         WAREHOUSE TABLE             ROWS     SYNC TYPES                                    INCREMENTAL FIELDS                        PRIMARY KEY  RECOMMENDED   DECLARED
+      audit_log     shop_postgres_audit_log     unknown  full_refresh, incremental, append, xmin       at (timestamp)                            -            xmin          -
+      countries     shop_postgres_countries     unknown  full_refresh, cdc, xmin                       -                                         code         xmin          full_refresh
+      events        shop_postgres_events        unknown  full_refresh, incremental, append, cdc, xmin  id (integer), user_id (integer), occurr…  id           append on id  -
+      order_totals  shop_postgres_order_totals  unknown  full_refresh, incremental, append             customer_id (integer), order_count (int…  -            full_refresh  -
+      orders        shop_postgres_orders        unknown  full_refresh, incremental, append, cdc, xmin  id (integer), customer_id (integer), cr…  id           xmin          -
+      users         shop_postgres_users         unknown  full_refresh, incremental, append, cdc, xmin  id (integer), signup_date (date), updat…  id           xmin          -
 
-      Why these recommendations:
-        audit_log: no updated-at field: append on at imports only new rows (right for append-only tables)
-        countries: no ordering column: a full refresh is the only correct choice; keep the frequency low
-        events: no updated-at field: append on occurred_at imports only new rows (right for append-only tables)
-        order_totals: no ordering column: a full refresh is the only correct choice; keep the frequency low
-        orders: updated_at tracks updates, so only changed rows are imported
-        users: updated_at tracks updates, so only changed rows are imported
+      Why these recommendations (docs/recommendations.md):
+        audit_log: looks append-only (its name (audit, log) and no column tracking changes), but no ordering field is always set; xmin (Postgres row versions) catches every insert and update
+        countries: no field tracks updates: xmin (Postgres row versions) catches every insert and update
+        events: append-only by its name (events) and no column tracking changes, so new rows are all there is to import; id is its indexed integer key
+        order_totals: nothing tracks changes: only a full refresh does not lose updates; keep the frequency low
+        orders, users: updated_at can be NULL, so incremental on it would miss rows written without it; xmin (Postgres row versions) catches every insert and update
 
-      Rows unknown for 6 tables: PostHog does not count rows for this source type.
+      Rows unknown for 6 tables: PostHog does not count rows for Postgres sources. Estimate them from the database with: dwctl discover shop_db --count-rows
 
       Rows synced are billed: add only what you need, e.g. dwctl discover shop_db --add audit_log events
       "
@@ -97,21 +96,25 @@ describe('discover NAME', () => {
           {
             "field": "id",
             "indexed": true,
+            "nullable": false,
             "type": "integer",
           },
           {
             "field": "customer_id",
             "indexed": false,
+            "nullable": true,
             "type": "integer",
           },
           {
             "field": "created_at",
             "indexed": false,
+            "nullable": false,
             "type": "timestamp",
           },
           {
             "field": "updated_at",
             "indexed": true,
+            "nullable": true,
             "type": "timestamp",
           },
         ],
@@ -120,11 +123,14 @@ describe('discover NAME', () => {
         ],
         "problems": [],
         "recommended": {
-          "incremental_field": "updated_at",
-          "reason": "updated_at tracks updates, so only changed rows are imported",
-          "sync": "incremental",
+          "imports": "every row inserted or updated since the last sync (deletions are not seen)",
+          "incremental_field": null,
+          "reason": "updated_at can be NULL, so incremental on it would miss rows written without it; xmin (Postgres row versions) catches every insert and update",
+          "rule": "xmin",
+          "sync": "xmin",
         },
         "rows": null,
+        "rows_estimated": false,
         "sync_types": [
           "full_refresh",
           "incremental",
@@ -133,6 +139,7 @@ describe('discover NAME', () => {
           "xmin",
         ],
         "table": "orders",
+        "warehouse_table": "shop_postgres_orders",
       }
     `);
     expect(doc.tables.map((t) => t.table)).toEqual(['audit_log', 'countries', 'events', 'order_totals', 'orders', 'users']);
@@ -157,99 +164,61 @@ describe('discover NAME (Stripe, restricted key)', () => {
     expect(r.out).toMatchInlineSnapshot(`
       "billing (Stripe): 42 tables discovered
 
-      TABLE                            ROWS     SYNC TYPES                     INCREMENTAL FIELDS  PRIMARY KEY  RECOMMENDED        DECLARED
-      ApplicationFee                   unknown  full_refresh, append, webhook  created (integer)   -            append on created  -
-      BalanceTransaction               unknown  full_refresh, append, webhook  created (integer)   -            append on created  -
-      BillingCreditBalanceSummary      unknown  full_refresh                   -                   -            full_refresh       -
-      BillingCreditBalanceTransaction  unknown  full_refresh, webhook          -                   -            webhook            -
-      BillingCreditGrant               unknown  full_refresh, webhook          -                   -            webhook            -
-      BillingMeter                     unknown  full_refresh, webhook          -                   -            webhook            -
-      Charge                           unknown  full_refresh, append, webhook  created (integer)   -            append on created  -
-      CheckoutSession                  unknown  full_refresh, append, webhook  created (integer)   -            append on created  -
-      Coupon                           unknown  full_refresh, append, webhook  created (integer)   -            append on created  -
-      CreditNote                       unknown  full_refresh, append, webhook  created (integer)   -            append on created  -
-      Customer                         unknown  full_refresh, append, webhook  created (integer)   -            append on created  webhook
-      CustomerBalanceTransaction       unknown  full_refresh                   -                   -            full_refresh       -
-      CustomerPaymentMethod            unknown  full_refresh, webhook          -                   -            webhook            -
-      Discount                         unknown  webhook                        start (integer)     -            webhook            -
-      Dispute                          unknown  full_refresh, append, webhook  created (integer)   -            append on created  -
-      EarlyFraudWarning                unknown  full_refresh, append, webhook  created (integer)   -            append on created  -
-      EntitlementsActiveEntitlement    unknown  full_refresh                   -                   -            full_refresh       -
-      EntitlementsFeature              unknown  full_refresh                   -                   -            full_refresh       -
-      Event                            unknown  full_refresh, append           created (integer)   -            append on created  -
-      Invoice                          unknown  full_refresh, append, webhook  created (integer)   -            append on created  -
-      InvoiceItem                      unknown  full_refresh, append, webhook  date (integer)      -            append on date     -
-      InvoicePayment                   unknown  full_refresh, append, webhook  created (integer)   -            append on created  -
-      PaymentIntent                    unknown  full_refresh, append, webhook  created (integer)   -            append on created  -
-      PaymentLink                      unknown  full_refresh, webhook          -                   -            webhook            -
-      Payout                           unknown  full_refresh, append, webhook  created (integer)   -            append on created  -
-      Plan                             unknown  full_refresh, append, webhook  created (integer)   -            append on created  -
-      Price                            unknown  full_refresh, append, webhook  created (integer)   -            append on created  -
-      Product                          unknown  full_refresh, append, webhook  created (integer)   -            append on created  -
-      PromotionCode                    unknown  full_refresh, append, webhook  created (integer)   -            append on created  -
-      Quote                            unknown  full_refresh, webhook          -                   -            webhook            -
-      Refund                           unknown  full_refresh, append, webhook  created (integer)   -            append on created  -
-      Review                           unknown  full_refresh, append, webhook  created (integer)   -            append on created  -
-      SetupAttempt                     unknown  full_refresh                   -                   -            full_refresh       -
-      SetupIntent                      unknown  full_refresh, append, webhook  created (integer)   -            append on created  -
-      ShippingRate                     unknown  full_refresh, append           created (integer)   -            append on created  -
-      Subscription                     unknown  full_refresh, append, webhook  created (integer)   -            append on created  -
-      SubscriptionItem                 unknown  full_refresh                   -                   -            full_refresh       -
-      SubscriptionSchedule             unknown  full_refresh, append, webhook  created (integer)   -            append on created  -
-      TaxId                            unknown  full_refresh, webhook          -                   -            webhook            -
-      TaxRate                          unknown  full_refresh, append, webhook  created (integer)   -            append on created  -
-      Topup                            unknown  full_refresh, append, webhook  created (integer)   -            append on created  -
-      Transfer                         unknown  full_refresh, append, webhook  created (integer)   -            append on created  -
+      TABLE                            WAREHOUSE TABLE                                 ROWS     SYNC TYPES                     INCREMENTAL FIELDS  PRIMARY KEY  RECOMMENDED        DECLARED
+      ApplicationFee                   billing_stripe_applicationfee                   unknown  full_refresh, append, webhook  created (integer)   -            webhook            -
+      BalanceTransaction               billing_stripe_balancetransaction               unknown  full_refresh, append, webhook  created (integer)   -            webhook            -
+      BillingCreditBalanceSummary      billing_stripe_billingcreditbalancesummary      unknown  full_refresh                   -                   -            full_refresh       -
+      BillingCreditBalanceTransaction  billing_stripe_billingcreditbalancetransaction  unknown  full_refresh, webhook          -                   -            webhook            -
+      BillingCreditGrant               billing_stripe_billingcreditgrant               unknown  full_refresh, webhook          -                   -            webhook            -
+      BillingMeter                     billing_stripe_billingmeter                     unknown  full_refresh, webhook          -                   -            webhook            -
+      Charge                           billing_stripe_charge                           unknown  full_refresh, append, webhook  created (integer)   -            webhook            -
+      CheckoutSession                  billing_stripe_checkoutsession                  unknown  full_refresh, append, webhook  created (integer)   -            webhook            -
+      Coupon                           billing_stripe_coupon                           unknown  full_refresh, append, webhook  created (integer)   -            webhook            -
+      CreditNote                       billing_stripe_creditnote                       unknown  full_refresh, append, webhook  created (integer)   -            webhook            -
+      Customer                         billing_stripe_customer                         unknown  full_refresh, append, webhook  created (integer)   -            webhook            webhook
+      CustomerBalanceTransaction       billing_stripe_customerbalancetransaction       unknown  full_refresh                   -                   -            full_refresh       -
+      CustomerPaymentMethod            billing_stripe_customerpaymentmethod            unknown  full_refresh, webhook          -                   -            webhook            -
+      Discount                         billing_stripe_discount                         unknown  webhook                        start (integer)     -            webhook            -
+      Dispute                          billing_stripe_dispute                          unknown  full_refresh, append, webhook  created (integer)   -            webhook            -
+      EarlyFraudWarning                billing_stripe_earlyfraudwarning                unknown  full_refresh, append, webhook  created (integer)   -            webhook            -
+      EntitlementsActiveEntitlement    billing_stripe_entitlementsactiveentitlement    unknown  full_refresh                   -                   -            full_refresh       -
+      EntitlementsFeature              billing_stripe_entitlementsfeature              unknown  full_refresh                   -                   -            full_refresh       -
+      Event                            billing_stripe_event                            unknown  full_refresh, append           created (integer)   -            append on created  -
+      Invoice                          billing_stripe_invoice                          unknown  full_refresh, append, webhook  created (integer)   -            webhook            -
+      InvoiceItem                      billing_stripe_invoiceitem                      unknown  full_refresh, append, webhook  date (integer)      -            webhook            -
+      InvoicePayment                   billing_stripe_invoicepayment                   unknown  full_refresh, append, webhook  created (integer)   -            webhook            -
+      PaymentIntent                    billing_stripe_paymentintent                    unknown  full_refresh, append, webhook  created (integer)   -            webhook            -
+      PaymentLink                      billing_stripe_paymentlink                      unknown  full_refresh, webhook          -                   -            webhook            -
+      Payout                           billing_stripe_payout                           unknown  full_refresh, append, webhook  created (integer)   -            webhook            -
+      Plan                             billing_stripe_plan                             unknown  full_refresh, append, webhook  created (integer)   -            webhook            -
+      Price                            billing_stripe_price                            unknown  full_refresh, append, webhook  created (integer)   -            webhook            -
+      Product                          billing_stripe_product                          unknown  full_refresh, append, webhook  created (integer)   -            webhook            -
+      PromotionCode                    billing_stripe_promotioncode                    unknown  full_refresh, append, webhook  created (integer)   -            webhook            -
+      Quote                            billing_stripe_quote                            unknown  full_refresh, webhook          -                   -            webhook            -
+      Refund                           billing_stripe_refund                           unknown  full_refresh, append, webhook  created (integer)   -            webhook            -
+      Review                           billing_stripe_review                           unknown  full_refresh, append, webhook  created (integer)   -            webhook            -
+      SetupAttempt                     billing_stripe_setupattempt                     unknown  full_refresh                   -                   -            full_refresh       -
+      SetupIntent                      billing_stripe_setupintent                      unknown  full_refresh, append, webhook  created (integer)   -            webhook            -
+      ShippingRate                     billing_stripe_shippingrate                     unknown  full_refresh, append           created (integer)   -            full_refresh       -
+      Subscription                     billing_stripe_subscription                     unknown  full_refresh, append, webhook  created (integer)   -            webhook            -
+      SubscriptionItem                 billing_stripe_subscriptionitem                 unknown  full_refresh                   -                   -            full_refresh       -
+      SubscriptionSchedule             billing_stripe_subscriptionschedule             unknown  full_refresh, append, webhook  created (integer)   -            webhook            -
+      TaxId                            billing_stripe_taxid                            unknown  full_refresh, webhook          -                   -            webhook            -
+      TaxRate                          billing_stripe_taxrate                          unknown  full_refresh, append, webhook  created (integer)   -            webhook            -
+      Topup                            billing_stripe_topup                            unknown  full_refresh, append, webhook  created (integer)   -            webhook            -
+      Transfer                         billing_stripe_transfer                         unknown  full_refresh, append, webhook  created (integer)   -            webhook            -
 
       Problems:
         Charge: The provided key 'rk_test_********************5151' does not have the required permissions for this endpoint on account 'acct_emulator'. Having the 'rak_charge_read' permission would allow this request to continue.
         Invoice: The provided key 'rk_test_********************5151' does not have the required permissions for this endpoint on account 'acct_emulator'. Having the 'rak_invoice_read' permission would allow this request to continue.
 
-      Why these recommendations:
-        ApplicationFee: no updated-at field: append on created imports only new rows (right for append-only tables)
-        BalanceTransaction: no updated-at field: append on created imports only new rows (right for append-only tables)
-        BillingCreditBalanceSummary: no ordering column: a full refresh is the only correct choice; keep the frequency low
-        BillingCreditBalanceTransaction: no ordering field; webhooks deliver changes as they happen
-        BillingCreditGrant: no ordering field; webhooks deliver changes as they happen
-        BillingMeter: no ordering field; webhooks deliver changes as they happen
-        Charge: no updated-at field: append on created imports only new rows (right for append-only tables)
-        CheckoutSession: no updated-at field: append on created imports only new rows (right for append-only tables)
-        Coupon: no updated-at field: append on created imports only new rows (right for append-only tables)
-        CreditNote: no updated-at field: append on created imports only new rows (right for append-only tables)
-        Customer: no updated-at field: append on created imports only new rows (right for append-only tables)
-        CustomerBalanceTransaction: no ordering column: a full refresh is the only correct choice; keep the frequency low
-        CustomerPaymentMethod: no ordering field; webhooks deliver changes as they happen
-        Discount: PostHog can only sync this table by webhook
-        Dispute: no updated-at field: append on created imports only new rows (right for append-only tables)
-        EarlyFraudWarning: no updated-at field: append on created imports only new rows (right for append-only tables)
-        EntitlementsActiveEntitlement: no ordering column: a full refresh is the only correct choice; keep the frequency low
-        EntitlementsFeature: no ordering column: a full refresh is the only correct choice; keep the frequency low
-        Event: no updated-at field: append on created imports only new rows (right for append-only tables)
-        Invoice: no updated-at field: append on created imports only new rows (right for append-only tables)
-        InvoiceItem: no updated-at field: append on date imports only new rows (right for append-only tables)
-        InvoicePayment: no updated-at field: append on created imports only new rows (right for append-only tables)
-        PaymentIntent: no updated-at field: append on created imports only new rows (right for append-only tables)
-        PaymentLink: no ordering field; webhooks deliver changes as they happen
-        Payout: no updated-at field: append on created imports only new rows (right for append-only tables)
-        Plan: no updated-at field: append on created imports only new rows (right for append-only tables)
-        Price: no updated-at field: append on created imports only new rows (right for append-only tables)
-        Product: no updated-at field: append on created imports only new rows (right for append-only tables)
-        PromotionCode: no updated-at field: append on created imports only new rows (right for append-only tables)
-        Quote: no ordering field; webhooks deliver changes as they happen
-        Refund: no updated-at field: append on created imports only new rows (right for append-only tables)
-        Review: no updated-at field: append on created imports only new rows (right for append-only tables)
-        SetupAttempt: no ordering column: a full refresh is the only correct choice; keep the frequency low
-        SetupIntent: no updated-at field: append on created imports only new rows (right for append-only tables)
-        ShippingRate: no updated-at field: append on created imports only new rows (right for append-only tables)
-        Subscription: no updated-at field: append on created imports only new rows (right for append-only tables)
-        SubscriptionItem: no ordering column: a full refresh is the only correct choice; keep the frequency low
-        SubscriptionSchedule: no updated-at field: append on created imports only new rows (right for append-only tables)
-        TaxId: no ordering field; webhooks deliver changes as they happen
-        TaxRate: no updated-at field: append on created imports only new rows (right for append-only tables)
-        Topup: no updated-at field: append on created imports only new rows (right for append-only tables)
-        Transfer: no updated-at field: append on created imports only new rows (right for append-only tables)
+      Why these recommendations (docs/recommendations.md):
+        ApplicationFee, BalanceTransaction, BillingCreditBalanceTransaction, BillingCreditGrant, BillingMeter, Charge, CheckoutSession, Coupon, CreditNote, Customer, CustomerPaymentMethod, Dispute, EarlyFraudWarning, Invoice, InvoiceItem, InvoicePayment, PaymentIntent, PaymentLink, Payout, Plan, Price, Product, PromotionCode, Quote, Refund, Review, SetupIntent, Subscription, SubscriptionSchedule, TaxId, TaxRate, Topup, Transfer: it offers webhooks: changes arrive as they happen, updates included (a periodic full sync backs them up)
+        BillingCreditBalanceSummary, CustomerBalanceTransaction, EntitlementsActiveEntitlement, EntitlementsFeature, SetupAttempt, ShippingRate, SubscriptionItem: nothing tracks changes: only a full refresh does not lose updates; keep the frequency low
+        Discount: PostHog can sync this table only by webhook
+        Event: append-only by its name (event), so new rows are all there is to import; created orders rows by arrival
 
-      Rows unknown for 42 tables: PostHog does not count rows for this source type.
+      Rows unknown for 42 tables: PostHog does not count rows for Stripe sources.
 
       Rows synced are billed: add only what you need, e.g. dwctl discover billing --add ApplicationFee BalanceTransaction
       "
@@ -264,8 +233,8 @@ describe('discover NAME --add', () => {
     expect(r.exitCode).toBe(0);
     expect(r.out).toBe('');
     expect(r.err).toMatchInlineSnapshot(`
-      "Added orders: sync incremental on updated_at (updated_at tracks updates, so only changed rows are imported)
-      Added users: sync incremental on updated_at (updated_at tracks updates, so only changed rows are imported)
+      "Added orders (shop_postgres_orders): sync xmin (updated_at can be NULL, so incremental on it would miss rows written without it; xmin (Postgres row versions) catches every insert and update). It imports every row inserted or updated since the last sync (deletions are not seen).
+      Added users (shop_postgres_users): sync xmin (updated_at can be NULL, so incremental on it would miss rows written without it; xmin (Postgres row versions) catches every insert and update). It imports every row inserted or updated since the last sync (deletions are not seen).
       Next: dwctl plan
       "
     `);
@@ -289,8 +258,8 @@ describe('discover NAME --add', () => {
             countries:
               sync: full_refresh
               sync_frequency: 7day
-            orders: { sync: incremental, incremental_field: updated_at }
-            users: { sync: incremental, incremental_field: updated_at }
+            orders: { sync: xmin }
+            users: { sync: xmin }
         billing:
           type: Stripe
           prefix: billing_
@@ -307,7 +276,36 @@ describe('discover NAME --add', () => {
     expect(lint.exitCode).toBe(0);
     const plan = await dwctl('plan', '--format', 'json', '--source', 'shop_db');
     expect(plan.exitCode).toBe(0);
-    expect(JSON.parse(plan.stdout).diagnostics).toEqual([]);
+    // The added tables draw nothing; the hand-written full refresh of countries (rows unknown) draws the xmin hint.
+    expect(JSON.parse(plan.stdout).diagnostics.map((d: { code: string; path: string }) => `${d.code} ${d.path}`)).toEqual(['recommended-sync /sources/shop_db/tables/countries/sync']);
+  });
+
+  it('accepts a bare name for the one schema-qualified table it names, and the names it suggests itself', async () => {
+    await world.write(YAML.replace('      schema: public\n', ''));
+    const listed = await dwctl('discover', 'shop_db');
+    expect(listed.out).toMatch(/^public\.orders +shop_postgres_public__orders +unknown/m);
+    const suggestion = /--add (\S+) (\S+)\n/.exec(listed.out)!;
+    expect([suggestion[1], suggestion[2]]).toEqual(['public.audit_log', 'public.countries']);
+    const r = await dwctl('discover', 'shop_db', '--add', 'orders', suggestion[1]!);
+    expect(r.exitCode).toBe(0);
+    expect(r.err).toMatch(/^Added public\.orders \(shop_postgres_public__orders\): sync xmin /m);
+    expect(r.err).toMatch(/^Added public\.audit_log \(shop_postgres_public__audit_log\): sync xmin /m);
+    const written = await world.read('warehouse.yaml');
+    expect(written).toContain('      public.orders: { sync: xmin }\n');
+    expect(written).toContain('      public.audit_log: { sync: xmin }\n');
+  });
+
+  it('refuses a bare name that two schemas share, naming both', async () => {
+    await world.write(YAML.replace('      schema: public\n', ''));
+    await world.database.query('CREATE SCHEMA archive; CREATE TABLE archive.orders (id int PRIMARY KEY)');
+    try {
+      const r = await dwctl('discover', 'shop_db', '--add', 'orders');
+      expect(r.exitCode).toBe(1);
+      expect(r.err).toBe('error: PostHog found no table "orders" in shop_db. It is ambiguous: archive.orders, public.orders.\n');
+      expect(await world.read('warehouse.yaml')).not.toContain('orders:');
+    } finally {
+      await world.database.query('DROP SCHEMA archive CASCADE');
+    }
   });
 
   it('an unknown table is an error (exit 1) with a did-you-mean, and nothing is written', async () => {
@@ -367,5 +365,42 @@ describe('discover failures', () => {
       "error: PostHog could not connect to billing (Stripe): Stripe rejected the API key. Double-check that you pasted a restricted key (rk_live_...) for the same Stripe account, with no extra whitespace, and that it has not been revoked.
       "
     `);
+  });
+});
+
+describe('discover NAME --count-rows', () => {
+  it('estimates rows from the database, labels them, and applies the small-table rule', async () => {
+    await world.write(YAML);
+    const r = await dwctl('discover', 'shop_db', '--count-rows');
+    expect(r.exitCode).toBe(0);
+    expect(r.err).toBe('');
+    const rows = Object.fromEntries(r.out.split('\n').filter((l) => l.includes(' shop_postgres_')).map((l) => [l.split(/\s+/)[0], l.split(/\s+/)[2]]));
+    // The seed never ran ANALYZE, so these are the counting fallback; order_totals is a view (no statistics).
+    expect(rows).toEqual({ audit_log: '~24', countries: '~8', events: '~60', order_totals: 'unknown', orders: '~40', users: '~30' });
+    expect(r.out).toContain("~ rows are estimates from the database's own statistics (--count-rows), not PostHog's count.");
+    expect(r.out).toContain('Row estimates:\n  order_totals: rows not counted (a view has no row statistics)\n');
+    expect(r.out).toContain('countries: about 8 rows (estimate): a full refresh is cheap and imports everything, deletions included');
+    // Discovery only reads PostHog; the estimate reads the database itself.
+    expect(world.emulator.requests.map((q) => `${q.method} ${q.path}`)).toEqual(['POST /api/projects/1/external_data_sources/database_schema/']);
+  });
+
+  it('reports estimates in JSON with rows_estimated, and uses the planner statistics once analysed', async () => {
+    await world.write(YAML);
+    await world.database.query('ANALYZE events');
+    const r = await dwctl('discover', 'shop_db', '--count-rows', '--format', 'json');
+    expect(r.exitCode).toBe(0);
+    const doc = JSON.parse(r.out) as { tables: { table: string; rows: number | null; rows_estimated: boolean; recommended: { rule: string } }[]; row_estimate_warnings: string[] };
+    expect(doc.tables.find((t) => t.table === 'events')).toMatchObject({ rows: 60, rows_estimated: true, recommended: { rule: 'append-only' } });
+    expect(doc.tables.find((t) => t.table === 'countries')).toMatchObject({ rows: 8, rows_estimated: true, recommended: { rule: 'small-table' } });
+    expect(doc.tables.find((t) => t.table === 'order_totals')).toMatchObject({ rows: null, rows_estimated: false });
+    expect(doc.row_estimate_warnings).toEqual(['order_totals: rows not counted (a view has no row statistics)']);
+  });
+
+  it('a source type without an estimator says so and still lists its tables', async () => {
+    await world.write(YAML);
+    const r = await dwctl('discover', 'billing', '--count-rows');
+    expect(r.exitCode).toBe(0);
+    expect(r.out).toContain('Row estimates:\n  rows not counted: --count-rows estimates rows for Postgres sources only, not Stripe\n');
+    expect(r.out).toContain('Rows unknown for 42 tables: PostHog does not count rows for Stripe sources.');
   });
 });

@@ -114,7 +114,7 @@ const cases: Case[] = [
   {
     name: 'users without updated-at (mutable) → xmin, never append on created_at',
     table: pgTable('users', [id, { name: 'email', type: 'text' }, { name: 'created_at', type: 'timestamp' }]),
-    rule: 'xmin', sync: 'xmin', reason: /rows may change/,
+    rule: 'xmin', sync: 'xmin', reason: /^no field tracks updates: xmin/,
   },
   {
     name: 'mutable, no xmin, CDC enabled → cdc',
@@ -137,7 +137,7 @@ const cases: Case[] = [
     name: 'events with an indexed integer key → append on id, not on the unindexed timestamp',
     table: pgTable('events', [id, { name: 'user_id', type: 'integer', nullable: true }, { name: 'name', type: 'text' }, { name: 'occurred_at', type: 'timestamp' }]),
     options: { rows: { value: 90_000_000, estimate: true } },
-    rule: 'append-only', sync: 'append', field: 'id', reason: /append-only by its name \(events\) and no column tracking changes: id, its indexed integer key/,
+    rule: 'append-only', sync: 'append', field: 'id', reason: /^append-only by its name \(events\) and no column tracking changes, so new rows are all there is to import; id is its indexed integer key$/,
   },
   {
     name: 'events without a key → append on its non-null created-at field',
@@ -147,7 +147,7 @@ const cases: Case[] = [
   {
     name: 'audit_log whose only timestamp is nullable → not append: xmin, saying why',
     table: pgTable('audit_log', [{ name: 'actor', type: 'text' }, { name: 'at', type: 'timestamp', nullable: true }], { detected_primary_keys: null }),
-    rule: 'xmin', sync: 'xmin', reason: /append-only by its name \(audit, log\) and no column tracking changes, but no ordering field is always set/,
+    rule: 'xmin', sync: 'xmin', reason: /^looks append-only \(its name \(audit, log\) and no column tracking changes\), but no ordering field is always set; xmin/,
   },
   {
     name: 'an "events" table with a status column is not append-only',

@@ -1,6 +1,7 @@
 import { Command, Option } from 'clipanion';
 import * as t from 'typanion';
-import { summariseTables, recommendedEntry } from '../../plan/discover.js';
+import { resolveTableName, summariseTables, recommendedEntry } from '../../plan/discover.js';
+import type { RowCount } from '../../plan/recommend.js';
 import { missingSecretDiagnostics, referenceReader, resolveSource } from '../../plan/observe.js';
 import { DISCOVER_FORMATS, discoverRenderers } from '../../render/discover.js';
 import { lintRenderers } from '../../render/lint.js';
@@ -21,12 +22,16 @@ export class DiscoverCommand extends RemoteCommand {
     details: `
       Validates the source's credentials through PostHog and prints its tables as a summary: row counts
       (or "unknown"), the sync types each offers, incremental-field candidates, primary keys, permission
-      problems, and the recommended setting. With --add, writes entries with the recommended settings for
-      the named tables into the file, keeping its comments and layout. Tables are never all added at once:
-      rows synced are billed.
+      problems, the warehouse table name and the recommended setting (docs/recommendations.md). With --add,
+      writes entries with the recommended settings for the named tables into the file, keeping its comments
+      and layout; a bare name (orders) stands for the one schema-qualified table it names (public.orders).
+      Tables are never all added at once: rows synced are billed. --count-rows (Postgres) estimates rows from
+      the database's own statistics with the source's credentials (read-only; failures are warnings), so the
+      small-table rule can apply.
     `,
     examples: [
       ['See what shop_db offers', '$0 discover shop_db'],
+      ['The same, with row estimates from the database', '$0 discover shop_db --count-rows'],
       ['Add two tables with their recommended settings', '$0 discover shop_db --add orders users'],
     ],
   });
@@ -36,6 +41,7 @@ export class DiscoverCommand extends RemoteCommand {
   tables = Option.Rest({ name: 'TABLE' });
   file = Option.String('-f,--file', 'warehouse.yaml', { description: 'The warehouse file (default ./warehouse.yaml)' });
   format = Option.String('--format', 'text', { validator: t.isEnum(DISCOVER_FORMATS), description: 'Output format: text, json' });
+  countRows = Option.Boolean('--count-rows', false, { description: 'Estimate rows from the source database (Postgres statistics; read-only, same credentials)' });
 
   protected override wantsJson(): boolean {
     return this.format === 'json';
@@ -75,20 +81,31 @@ export class DiscoverCommand extends RemoteCommand {
       throw error;
     }
     const declared = new Map(source.tables.map((table) => [table.name, table.sync]));
-    const summaries = summariseTables(discovered, declared);
+    let estimates: Map<string, RowCount> | undefined;
+    let estimateWarnings: string[] | undefined;
+    if (this.countRows) {
+      const { estimateRows } = await import('../../estimate/index.js');
+      const unknown = discovered.filter((d) => d.rows === null).map((d) => d.table);
+      const result = await estimateRows(source.type, resolved.config, unknown).catch((error: unknown) => ({ rows: new Map<string, RowCount>(), warnings: [`rows not counted: ${(error as Error).message}`] }));
+      estimates = result?.rows;
+      estimateWarnings = (result?.warnings ?? [`rows not counted: --count-rows estimates rows for Postgres sources only, not ${source.type}`]).map((w) => this.masker.mask(w));
+    }
+    const summaries = summariseTables(discovered, declared, { source_type: source.type, prefix: source.prefix, traits: { syncTypes: info?.syncTypes ?? [] }, ...(estimates ? { estimates } : {}) });
     const toAdd = [...(this.add ?? []), ...this.tables];
     if (toAdd.length === 0) {
-      this.context.stdout.write(this.masker.mask(discoverRenderers[this.format]({ source: source.name, source_type: source.type, prefix: source.prefix, tables: summaries }, { color: this.useColor() })));
+      const result = { source: source.name, source_type: source.type, prefix: source.prefix, tables: summaries, ...(estimateWarnings ? { row_estimate_warnings: estimateWarnings } : {}) };
+      this.context.stdout.write(this.masker.mask(discoverRenderers[this.format](result, { color: this.useColor() })));
       return ExitCode.Ok;
     }
+    if (estimateWarnings) for (const w of estimateWarnings) this.context.stderr.write(`warning: ${w}\n`);
     const byName = new Map(summaries.map((s) => [s.table, s]));
-    const missing = toAdd.filter((name) => !byName.has(name));
+    const resolvedNames = toAdd.map((name) => resolveTableName(name, [...byName.keys()]));
+    const missing = toAdd.filter((_, i) => resolvedNames[i] === null);
     if (missing.length > 0) {
       for (const name of missing) {
-        // With no `schema` set, Postgres names are schema-qualified: suggest public.orders for orders.
         const qualified = [...byName.keys()].filter((k) => k.endsWith(`.${name}`));
-        const hint = qualified.length === 1 ? qualified[0] : closest(name, byName.keys());
-        this.context.stderr.write(`error: PostHog found no table "${name}" in ${source.name}.${hint ? ` Did you mean "${hint}"?` : ''}\n`);
+        const hint = qualified.length > 1 ? ` It is ambiguous: ${qualified.join(', ')}.` : closestHint(name, byName.keys());
+        this.context.stderr.write(`error: PostHog found no table "${name}" in ${source.name}.${hint}\n`);
       }
       return ExitCode.Findings;
     }
@@ -102,7 +119,7 @@ export class DiscoverCommand extends RemoteCommand {
     if (!isMap(existing)) sourceNode.set('tables', tables);
     tables.flow = false;
     const added: string[] = [];
-    for (const name of toAdd) {
+    for (const name of new Set(resolvedNames as string[])) {
       if (tables.has(name)) {
         this.context.stderr.write(`${name}: already declared, left as it is\n`);
         continue;
@@ -114,9 +131,14 @@ export class DiscoverCommand extends RemoteCommand {
     await writeTextFileAtomic(this.context.cwd, this.file, document.toString({ lineWidth: 0 }));
     for (const name of added) {
       const s = byName.get(name)!;
-      this.context.stderr.write(`Added ${name}: sync ${s.recommended.sync}${s.recommended.incremental_field ? ` on ${s.recommended.incremental_field}` : ''} (${s.recommended.reason})\n`);
+      this.context.stderr.write(`Added ${name} (${s.warehouse_table}): sync ${s.recommended.sync}${s.recommended.incremental_field ? ` on ${s.recommended.incremental_field}` : ''} (${s.recommended.reason}). It imports ${s.recommended.imports}.\n`);
     }
     this.context.stderr.write(`Next: dwctl plan\n`);
     return ExitCode.Ok;
   }
+}
+
+function closestHint(name: string, names: Iterable<string>): string {
+  const hint = closest(name, names);
+  return hint ? ` Did you mean "${hint}"?` : '';
 }
