@@ -25,8 +25,9 @@ sources: {}
 }
 
 /**
- * The config skeleton for a source type: the wizard's required fields and no others, secrets as
- * references named after the source, other values from the wizard's placeholders and defaults.
+ * The config skeleton for a source type: the wizard's required fields (and an optional `schema`, so
+ * table names are not schema-qualified), secrets as references named after the source, other values
+ * from the wizard's placeholders and defaults.
  */
 export function configSkeleton(info: SourceTypeInfo, sourceName: string): Record<string, unknown> {
   return fieldsSkeleton(info.config.fields ?? [], sourceName);
@@ -35,7 +36,10 @@ export function configSkeleton(info: SourceTypeInfo, sourceName: string): Record
 function fieldsSkeleton(fields: readonly WizardField[], sourceName: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const field of fields) {
-    if (!('required' in field) || field.required !== true) continue;
+    // An optional `schema` whose placeholder is a schema name (Postgres: public) is written too: without it
+    // PostHog names tables schema.table (API.md §5). Placeholders that are advice ("Leave blank…") are not.
+    const schemaDefault = field.name === 'schema' && field.type === 'text' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(field.placeholder ?? '');
+    if ((!('required' in field) || field.required !== true) && !schemaDefault) continue;
     out[field.name] = fieldValue(field, sourceName);
   }
   return out;

@@ -131,3 +131,54 @@ sources:
     expect(lint(read()).map((d) => [d.code, d.severity])).toEqual([['oauth-source', 'warning']]);
   });
 });
+
+describe('dwctl init: prefix and schema defaults', () => {
+  it('never defaults to a prefix that repeats the type: Stripe named stripe gets "" (tables stripe_<table>)', async () => {
+    const r = await runCli(['init', '--type', 'Stripe'], { cwd });
+    expect(r.exitCode).toBe(0);
+    expect(read()).toMatch(/\n {2}stripe:\n(?: {4}#.*\n)? {4}type: Stripe\n {4}prefix: ""\n/);
+    expect(r.stderr).toBe('Added source "stripe" (Stripe, prefix "": tables will be named like stripe_<table>) to warehouse.yaml.\n');
+    expect(lint(read())).toEqual([]);
+  });
+
+  it('drops the type word from a name such as postgres_analytics, and keeps the name otherwise', async () => {
+    await runCli(['init', '--type', 'Postgres', '--name', 'postgres_analytics'], { cwd });
+    await runCli(['init', '--type', 'Postgres', '--name', 'shop_db'], { cwd });
+    expect(read()).toContain('    prefix: analytics_\n');
+    expect(read()).toContain('    prefix: shop_db_\n');
+    expect(lint(read())).toEqual([]);
+  });
+
+  it('asks for --prefix when the default is taken by another source of the type (exit 3, file unchanged)', async () => {
+    await runCli(['init', '--type', 'Stripe'], { cwd });
+    const r = await runCli(['init', '--type', 'Stripe', '--name', 'stripe_eu'], { cwd });
+    expect(r.exitCode).toBe(0);
+    expect(read()).toContain('    prefix: eu_\n');
+    const again = await runCli(['init', '--type', 'Stripe', '--name', 'other'], { cwd });
+    expect(again.exitCode).toBe(0);
+    const before = read();
+    const clash = await runCli(['init', '--type', 'Stripe', '--name', 'stripe_'], { cwd });
+    expect(clash.exitCode).toBe(3);
+    expect(clash.stderr).toContain('a Stripe source with prefix "" already exists: choose another with --prefix');
+    expect(read()).toBe(before);
+  });
+
+  it('warns (but obeys) when --prefix repeats the type or lacks the trailing "_"', async () => {
+    const repeated = await runCli(['init', '--type', 'Stripe', '--prefix', 'stripe_'], { cwd });
+    expect(repeated.exitCode).toBe(0);
+    expect(repeated.stderr).toContain('warning: prefix "stripe_" repeats the source type: tables will be named like stripe_stripe_<table> (see prefix-repeats-type).');
+    const glued = await runCli(['init', '--type', 'Postgres', '--name', 'shop', '--prefix', 'shop'], { cwd });
+    expect(glued.stderr).toContain('warning: prefix "shop" does not end in "_": tables will be named like shoppostgres_<table> (see prefix-without-separator).');
+    expect(lint(read()).map((d) => d.code)).toEqual(['prefix-repeats-type', 'prefix-without-separator']);
+  });
+
+  it('writes schema: public for Postgres, so PostHog names tables without the schema', async () => {
+    await runCli(['init', '--type', 'Postgres', '--name', 'shop_db'], { cwd });
+    expect(read()).toMatch(/\n {6}password: \$\{SHOP_DB_PASSWORD\}\n {6}schema: public\n/);
+  });
+
+  it('does not write advice placeholders as a schema (MySQL: "Leave blank to include all databases")', async () => {
+    await runCli(['init', '--type', 'MySQL', '--name', 'app_db'], { cwd });
+    expect(read()).not.toContain('schema:');
+  });
+});

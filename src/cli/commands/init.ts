@@ -1,5 +1,6 @@
 import { Command, Option } from 'clipanion';
-import { prefixProblem } from '../../sources/naming.js';
+import { prefixProblem, warehouseTableName } from '../../sources/naming.js';
+import { prefixWithoutType } from '../../lint/rules/prefix-repeats-type.js';
 import { UsageProblem } from '../../errors.js';
 import { bundledCatalog } from '../../wizard/bundled.js';
 import { DwctlCommand } from '../base-command.js';
@@ -26,7 +27,7 @@ export class InitCommand extends DwctlCommand {
   file = Option.String('-f,--file', 'warehouse.yaml', { description: 'The file to write (default ./warehouse.yaml)' });
   type = Option.String('--type', { description: 'Source type to add, e.g. Postgres, Stripe' });
   name = Option.String('--name', { description: 'Local name of the new source ([a-z][a-z0-9_]*); default from the type' });
-  prefix = Option.String('--prefix', { description: 'Table prefix; default the name followed by "_"' });
+  prefix = Option.String('--prefix', { description: 'Table prefix; default the name followed by "_", without the type (PostHog adds it)' });
   listTypes = Option.Boolean('--list-types', false, { description: 'List the source types and exit' });
   force = Option.Boolean('--force', false, { description: 'Overwrite an existing file when writing the starter' });
 
@@ -56,11 +57,11 @@ export class InitCommand extends DwctlCommand {
     const info = match.exact;
     const name = this.name ?? info.name.toLowerCase().replace(/[^a-z0-9_]/g, '_');
     if (!/^[a-z][a-z0-9_]*$/.test(name)) throw new UsageProblem(`--name "${name}" must match [a-z][a-z0-9_]*`);
-    const prefix = this.prefix ?? `${name}_`;
+    const text = exists ? await readTextFile(this.context.cwd, this.file) : starterFile();
+    const prefix = this.prefix ?? (await defaultPrefix(name, info.name, text));
     const problem = prefixProblem(prefix);
     if (problem) throw new UsageProblem(`--prefix "${prefix}": ${problem}`);
     const source: Record<string, unknown> = { type: info.name, prefix, config: configSkeleton(info, name), tables: {} };
-    const text = exists ? await readTextFile(this.context.cwd, this.file) : starterFile();
     let updated: string;
     try {
       updated = addSource(text, name, source, ` ${info.label}: list tables with \`dwctl discover ${name}\`, then add them under tables:`);
@@ -69,8 +70,38 @@ export class InitCommand extends DwctlCommand {
     }
     await writeTextFileAtomic(this.context.cwd, this.file, updated);
     const notes = info.oauthOnly ? ` ${info.label} uses OAuth: authorise it in PostHog first and set the integration id.` : '';
-    this.context.stderr.write(`Added source "${name}" (${info.name}, prefix "${prefix}") to ${this.file}.${notes}\n`);
+    const tables = warehouseTableName(prefix, info.name, '<table>');
+    this.context.stderr.write(`Added source "${name}" (${info.name}, prefix "${prefix}": tables will be named like ${tables}) to ${this.file}.${notes}\n`);
+    const advice = prefixAdvice(prefix, info.name);
+    if (advice) this.context.stderr.write(`warning: ${advice}\n`);
     return ExitCode.Ok;
   }
 }
 
+/**
+ * The prefix init proposes: the source name and "_", minus any word that is the type itself, since
+ * PostHog puts the type in every table name (API.md §6): `shop_db` → `shop_db_` (shop_db_postgres_orders);
+ * `stripe` → "" (stripe_charge). When another source of the type already has that prefix, the user must
+ * choose one (two sources cannot share type and prefix).
+ */
+export async function defaultPrefix(name: string, typeName: string, fileText: string): Promise<string> {
+  // The yaml package is loaded only when init runs (never on lint's start-up path).
+  const { parseDocument } = await import('yaml');
+  const prefix = prefixWithoutType(`${name}_`, typeName) ?? `${name}_`;
+  let sources: unknown;
+  try {
+    sources = (parseDocument(fileText).toJS() as { sources?: unknown } | null)?.sources;
+  } catch {
+    return prefix; // adding the source reports what is wrong with the file
+  }
+  const taken = Object.values(typeof sources === 'object' && sources ? sources : {}).some((s: { type?: unknown; prefix?: unknown } | null) => s?.type === typeName && (s.prefix ?? '') === prefix);
+  if (taken) throw new UsageProblem(`a ${typeName} source with prefix "${prefix}" already exists: choose another with --prefix (one that says what the source holds, e.g. --prefix billing_)`);
+  return prefix;
+}
+
+/** A warning for a prefix given with --prefix that PostHog would glue badly (lint says the same). */
+function prefixAdvice(prefix: string, typeName: string): string | undefined {
+  if (prefix !== '' && !prefix.endsWith('_')) return `prefix "${prefix}" does not end in "_": tables will be named like ${warehouseTableName(prefix, typeName, '<table>')} (see prefix-without-separator).`;
+  if (prefixWithoutType(prefix, typeName) !== undefined) return `prefix "${prefix}" repeats the source type: tables will be named like ${warehouseTableName(prefix, typeName, '<table>')} (see prefix-repeats-type).`;
+  return undefined;
+}

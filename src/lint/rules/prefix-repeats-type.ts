@@ -1,5 +1,5 @@
 import type { Rule } from '../rule.js';
-import { prefixProblem, warehouseTableName } from './prefix.js';
+import { prefixProblem, warehouseTableName } from '../../sources/naming.js';
 
 /**
  * The prefix names the source type again. PostHog builds every warehouse table name as
