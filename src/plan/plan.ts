@@ -7,7 +7,7 @@ import { offeredSyncTypes, primaryKeySource, sourceModule, unavailableReason, wa
 import { isSecretPath, type SourceCatalog, type SourceTypeInfo, type SyncFrequency } from '../wizard/catalog.js';
 import type { DiscoveredTableInfo, ObservedSource, ObservedState, RemoteSchemaInfo, RemoteSourceInfo } from './observed.js';
 import { planDigest, summarise } from './binding.js';
-import { cheaperAlternative, isCreatedAtField, isUpdatedAtField, realCandidates, recommend, SYNCS_PER_MONTH } from './recommend.js';
+import { cheaperAlternative, incrementalFieldRisks, isCreatedAtField, isUpdatedAtField, realCandidates, recommend, SYNCS_PER_MONTH } from './recommend.js';
 import { SENSITIVE, type Action, type Change, type CostEstimate, type CostLine, type Plan } from './types.js';
 
 /** Where things are in the file, so plan diagnostics point at the YAML node they concern. */
@@ -209,6 +209,7 @@ function validateTable(ctx: SourceContext, table: DesiredTable, discovered: Map<
         [...tablePath, 'incremental_field'],
       );
     }
+    for (const risk of incrementalFieldRisks(found, table.sync, match.field)) report(risk.code, risk.message, [...tablePath, 'incremental_field']);
   }
   const cdc = table.sync === 'cdc' ? sourceModule(source.type).cdc : undefined;
   // A CDC table without its own frequency keeps PostHog's CDC default (API.md §6).

@@ -152,7 +152,7 @@ export function whatItImports(sync: SyncType, field: string | null): string {
     case 'incremental':
       return `new rows and rows whose ${field ?? 'incremental field'} moved forward since the last sync (deletions are not seen)`;
     case 'append':
-      return `only rows whose ${field ?? 'field'} is above the last value seen, i.e. new rows; a changed row is never imported again`;
+      return `only new rows (${field ?? 'its field'} above the last value seen); a changed row is never imported again`;
     case 'xmin':
       return 'every row inserted or updated since the last sync (deletions are not seen)';
     case 'cdc':
@@ -205,7 +205,7 @@ export function recommend(table: DiscoveredTableInfo, options: RecommendOptions 
       const why = ordering === integerKey ? `${ordering.field} is its indexed integer key` : `${ordering.field} orders rows by arrival${ordering.is_indexed === false ? ' (not indexed: each sync scans the table)' : ''}`;
       return pick('append-only', 'append', ordering.field, `append-only by ${evidence}, so new rows are all there is to import; ${why}`);
     }
-    notes.push(`looks append-only (${evidence}), but no ordering field is always set`);
+    notes.push(`looks append-only by ${evidence}, but no ordering field is always set`);
   }
 
   const rows = rowsOf(table, options);

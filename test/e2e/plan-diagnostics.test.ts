@@ -164,10 +164,11 @@ describe('plan diagnostics', () => {
             + sync_frequency = "24hour"
 
       Warnings and notes:
-        warehouse.yaml:18:53 warning costly-sync "events" is fully re-imported every 1hour (720 times a month, rows unknown); append on occurred_at would import only new or changed rows.
-        warehouse.yaml:19:26 info recommended-sync "audit_log": consider sync: append with incremental_field: at (no updated-at field: append on at imports only new rows (right for append-only tables)).
+        warehouse.yaml:18:53 warning costly-sync "events" is fully re-imported every 1hour (720 times a month, rows unknown); append on id would import only new rows (id above the last value seen); a changed row is never imported again.
+        warehouse.yaml:19:26 info recommended-sync "audit_log": consider sync: xmin (looks append-only by its name (audit, log) and no column tracking changes, but no ordering field is always set; xmin (Postgres row versions) catches every insert and update).
+        warehouse.yaml:31:55 warning incremental-field-unindexed "orders" syncs by incremental on created_at, which has no index: every sync scans the whole table in the database. Add an index on created_at.
         warehouse.yaml:31:55 warning prefer-updated-at "orders" syncs incrementally on created_at, which misses updated rows; updated_at catches them.
-        warehouse.yaml:52:54 warning costly-sync "Invoice" is fully re-imported every 6hour (120 times a month, rows unknown); append on created would import only new or changed rows.
+        warehouse.yaml:52:54 warning costly-sync "Invoice" is fully re-imported every 6hour (120 times a month, rows unknown); webhook would import each change as the source sends it, plus a periodic full sync as a safety net.
 
       Cost: no monthly estimate; 6 tables cannot be estimated (rows unknown: PostHog does not count Postgres rows, and incremental, append, CDC and webhook tables are billed by the rows that change).
 
@@ -246,7 +247,7 @@ describe('plan diagnostics', () => {
           "end_line": 18,
           "file": "warehouse.yaml",
           "line": 18,
-          "message": ""events" is fully re-imported every 1hour (720 times a month, rows unknown); append on occurred_at would import only new or changed rows.",
+          "message": ""events" is fully re-imported every 1hour (720 times a month, rows unknown); append on id would import only new rows (id above the last value seen); a changed row is never imported again.",
           "path": "/sources/shop_db/tables/events/sync_frequency",
           "severity": "warning",
         },
@@ -257,9 +258,20 @@ describe('plan diagnostics', () => {
           "end_line": 19,
           "file": "warehouse.yaml",
           "line": 19,
-          "message": ""audit_log": consider sync: append with incremental_field: at (no updated-at field: append on at imports only new rows (right for append-only tables)).",
+          "message": ""audit_log": consider sync: xmin (looks append-only by its name (audit, log) and no column tracking changes, but no ordering field is always set; xmin (Postgres row versions) catches every insert and update).",
           "path": "/sources/shop_db/tables/audit_log/sync",
           "severity": "info",
+        },
+        {
+          "code": "incremental-field-unindexed",
+          "column": 55,
+          "end_column": 65,
+          "end_line": 31,
+          "file": "warehouse.yaml",
+          "line": 31,
+          "message": ""orders" syncs by incremental on created_at, which has no index: every sync scans the whole table in the database. Add an index on created_at.",
+          "path": "/sources/warehouse_db/tables/orders/incremental_field",
+          "severity": "warning",
         },
         {
           "code": "prefer-updated-at",
@@ -312,7 +324,7 @@ describe('plan diagnostics', () => {
           "end_line": 52,
           "file": "warehouse.yaml",
           "line": 52,
-          "message": ""Invoice" is fully re-imported every 6hour (120 times a month, rows unknown); append on created would import only new or changed rows.",
+          "message": ""Invoice" is fully re-imported every 6hour (120 times a month, rows unknown); webhook would import each change as the source sends it, plus a periodic full sync as a safety net.",
           "path": "/sources/billing/tables/Invoice/sync_frequency",
           "severity": "warning",
         },
@@ -369,6 +381,7 @@ ${PG_CONFIG}    tables:
       Warnings and notes:
         warehouse.yaml:2:1 info unmanaged-source PostHog has a Postgres "shop_" source (id <uuid>) that the file does not declare. Declare it (dwctl import writes it for you), or run with --prune to delete it.
         warehouse.yaml:5:13 warning prefix-change No Postgres source has prefix "store_", but one with prefix "shop_" is not declared. If you renamed the prefix: PostHog cannot rename it in place, so apply creates a new source (tables store_postgres_…) and the old one stays (its tables keep their names) until you run plan/apply with --prune.
+        warehouse.yaml:14:55 warning incremental-field-nullable "orders" syncs by incremental on updated_at, which can be NULL: rows where it is NULL are never imported.
 
       Cost: no monthly estimate; 1 table cannot be estimated (rows unknown: PostHog does not count Postgres rows, and incremental, append, CDC and webhook tables are billed by the rows that change).
 
@@ -379,7 +392,7 @@ ${PG_CONFIG}    tables:
 
   it('between them, these plans reported every plan code', () => {
     const planCodes = ALL_CODES.filter((c) => CODES[c].owner === 'plan');
-    expect(planCodes.length).toBe(13);
+    expect(planCodes.length).toBe(15);
     expect([...seen].filter((c) => CODES[c as keyof typeof CODES]?.owner === 'plan').sort()).toEqual([...planCodes].sort());
   });
 });

@@ -64,10 +64,11 @@ describe('markdown', () => {
 
       Cost: no monthly estimate; 3 tables cannot be estimated (rows unknown: PostHog does not count Postgres rows, and incremental, append, CDC and webhook tables are billed by the rows that change).
 
-      **1 error, 1 warning**
+      **1 error, 2 warnings**
 
       - ❌ \`table-not-found\` PostHog found no table "50%,off: \\<b\\>\\|" in shop_db. Run \`dwctl discover shop_db\` to list the 6 tables it found. (warehouse.yaml:15:7)
-      - ⚠️ \`costly-sync\` "events" is fully re-imported every 1hour (720 times a month, rows unknown); append on occurred_at would import only new or changed rows. (warehouse.yaml:16:53)
+      - ⚠️ \`incremental-field-nullable\` "orders" syncs by incremental on updated_at, which can be NULL: rows where it is NULL are never imported. (warehouse.yaml:14:55)
+      - ⚠️ \`costly-sync\` "events" is fully re-imported every 1hour (720 times a month, rows unknown); append on id would import only new rows (id above the last value seen); a changed row is never imported again. (warehouse.yaml:16:53)
 
       <details><summary><code>billing</code>: 3 changes</summary>
 
@@ -126,8 +127,9 @@ describe('github', () => {
     const r = await dwctl('plan', '--format', 'github');
     expect(r.exitCode).toBe(1);
     expect(r.out).toMatchInlineSnapshot(`
-      "::error file=warehouse.yaml,line=15,endLine=15,col=7,endColumn=22,title=dwctl table-not-found::PostHog found no table "50%25,off: <b>|" in shop_db. Run \`dwctl discover shop_db\` to list the 6 tables it found.
-      ::warning file=warehouse.yaml,line=16,endLine=16,col=53,endColumn=58,title=dwctl costly-sync::"events" is fully re-imported every 1hour (720 times a month, rows unknown); append on occurred_at would import only new or changed rows.
+      "::warning file=warehouse.yaml,line=14,endLine=14,col=55,endColumn=65,title=dwctl incremental-field-nullable::"orders" syncs by incremental on updated_at, which can be NULL: rows where it is NULL are never imported.
+      ::error file=warehouse.yaml,line=15,endLine=15,col=7,endColumn=22,title=dwctl table-not-found::PostHog found no table "50%25,off: <b>|" in shop_db. Run \`dwctl discover shop_db\` to list the 6 tables it found.
+      ::warning file=warehouse.yaml,line=16,endLine=16,col=53,endColumn=58,title=dwctl costly-sync::"events" is fully re-imported every 1hour (720 times a month, rows unknown); append on id would import only new rows (id above the last value seen); a changed row is never imported again.
       ::notice file=warehouse.yaml,line=17,endLine=17,col=3,endColumn=10,title=dwctl plan%3A create source::source.billing: create. no Stripe source with prefix "billing_" exists in project 1
       ::notice file=warehouse.yaml,line=23,endLine=23,col=7,endColumn=15,title=dwctl plan%3A create table::source.billing.table.Customer: create (billing_stripe_customer). declared in the file; created with the source
       ::notice file=warehouse.yaml,line=22,endLine=22,col=5,endColumn=11,title=dwctl plan%3A create webhook::source.billing.webhook: create. tables sync by webhook: register the webhook with the source, then verify it
@@ -172,7 +174,8 @@ describe('github', () => {
             + sync_frequency = "24hour"
 
       Warnings and notes:
-        warehouse.yaml:16:53 warning costly-sync "events" is fully re-imported every 1hour (720 times a month, rows unknown); append on occurred_at would import only new or changed rows.
+        warehouse.yaml:14:55 warning incremental-field-nullable "orders" syncs by incremental on updated_at, which can be NULL: rows where it is NULL are never imported.
+        warehouse.yaml:16:53 warning costly-sync "events" is fully re-imported every 1hour (720 times a month, rows unknown); append on id would import only new rows (id above the last value seen); a changed row is never imported again.
 
       Cost: no monthly estimate; 3 tables cannot be estimated (rows unknown: PostHog does not count Postgres rows, and incremental, append, CDC and webhook tables are billed by the rows that change).
 

@@ -98,7 +98,9 @@ describe('a new Postgres source', () => {
             + sync_frequency = "24hour"
 
       Warnings and notes:
-        warehouse.yaml:20:15 info recommended-sync "users": consider sync: incremental with incremental_field: updated_at (updated_at tracks updates, so only changed rows are imported).
+        warehouse.yaml:17:28 warning incremental-field-nullable "orders" syncs by incremental on updated_at, which can be NULL: rows where it is NULL are never imported.
+        warehouse.yaml:20:15 info recommended-sync "users": consider sync: xmin (updated_at can be NULL, so incremental on it would miss rows written without it; xmin (Postgres row versions) catches every insert and update).
+        warehouse.yaml:22:15 info recommended-sync "countries": consider sync: xmin (no field tracks updates: xmin (Postgres row versions) catches every insert and update).
 
       Cost: no monthly estimate; 3 tables cannot be estimated (rows unknown: PostHog does not count Postgres rows, and incremental, append, CDC and webhook tables are billed by the rows that change).
 
@@ -241,15 +243,37 @@ describe('a new Postgres source', () => {
         ],
         "diagnostics": [
           {
+            "code": "incremental-field-nullable",
+            "severity": "warning",
+            "message": "\\"orders\\" syncs by incremental on updated_at, which can be NULL: rows where it is NULL are never imported.",
+            "file": "warehouse.yaml",
+            "line": 17,
+            "column": 28,
+            "end_line": 17,
+            "end_column": 38,
+            "path": "/sources/shop_db/tables/orders/incremental_field"
+          },
+          {
             "code": "recommended-sync",
             "severity": "info",
-            "message": "\\"users\\": consider sync: incremental with incremental_field: updated_at (updated_at tracks updates, so only changed rows are imported).",
+            "message": "\\"users\\": consider sync: xmin (updated_at can be NULL, so incremental on it would miss rows written without it; xmin (Postgres row versions) catches every insert and update).",
             "file": "warehouse.yaml",
             "line": 20,
             "column": 15,
             "end_line": 20,
             "end_column": 27,
             "path": "/sources/shop_db/tables/users/sync"
+          },
+          {
+            "code": "recommended-sync",
+            "severity": "info",
+            "message": "\\"countries\\": consider sync: xmin (no field tracks updates: xmin (Postgres row versions) catches every insert and update).",
+            "file": "warehouse.yaml",
+            "line": 22,
+            "column": 15,
+            "end_line": 22,
+            "end_column": 27,
+            "path": "/sources/shop_db/tables/countries/sync"
           }
         ],
         "dwctl_version": "0.1.0",
@@ -568,7 +592,9 @@ describe('an existing source with drift', () => {
         = 3 tables unchanged: countries, orders, users
 
       Warnings and notes:
-        warehouse.yaml:20:15 info recommended-sync "users": consider sync: incremental with incremental_field: updated_at (updated_at tracks updates, so only changed rows are imported).
+        warehouse.yaml:17:28 warning incremental-field-nullable "orders" syncs by incremental on updated_at, which can be NULL: rows where it is NULL are never imported.
+        warehouse.yaml:20:15 info recommended-sync "users": consider sync: xmin (updated_at can be NULL, so incremental on it would miss rows written without it; xmin (Postgres row versions) catches every insert and update).
+        warehouse.yaml:22:15 info recommended-sync "countries": consider sync: xmin (no field tracks updates: xmin (Postgres row versions) catches every insert and update).
 
       Cost: no monthly estimate; 3 tables cannot be estimated (rows unknown: PostHog does not count Postgres rows, and incremental, append, CDC and webhook tables are billed by the rows that change).
 
@@ -603,6 +629,13 @@ describe('an existing source with drift', () => {
               ~ incremental_field = null → "updated_at"
               ~ incremental_field_type = null → "timestamp"
           = 1 table unchanged: orders
+
+        Warnings and notes:
+          warehouse.yaml:17:28 warning incremental-field-nullable "orders" syncs by incremental on updated_at, which can be NULL: rows where it is NULL are never imported.
+          warehouse.yaml:21:28 warning incremental-field-nullable "users" syncs by incremental on updated_at, which can be NULL: rows where it is NULL are never imported.
+          warehouse.yaml:21:28 warning incremental-field-unindexed "users" syncs by incremental on updated_at, which has no index: every sync scans the whole table in the database. Add an index on updated_at.
+          warehouse.yaml:24:28 warning incremental-field-nullable "invoices" syncs by incremental on updated_at, which can be NULL: rows where it is NULL are never imported.
+          warehouse.yaml:24:28 warning incremental-field-unindexed "invoices" syncs by incremental on updated_at, which has no index: every sync scans the whole table in the database. Add an index on updated_at.
 
         Cost: no monthly estimate; 3 tables cannot be estimated (rows unknown: PostHog does not count Postgres rows, and incremental, append, CDC and webhook tables are billed by the rows that change).
 
@@ -734,7 +767,63 @@ describe('an existing source with drift', () => {
               }
             }
           ],
-          "diagnostics": [],
+          "diagnostics": [
+            {
+              "code": "incremental-field-nullable",
+              "severity": "warning",
+              "message": "\\"orders\\" syncs by incremental on updated_at, which can be NULL: rows where it is NULL are never imported.",
+              "file": "warehouse.yaml",
+              "line": 17,
+              "column": 28,
+              "end_line": 17,
+              "end_column": 38,
+              "path": "/sources/shop_db/tables/orders/incremental_field"
+            },
+            {
+              "code": "incremental-field-nullable",
+              "severity": "warning",
+              "message": "\\"users\\" syncs by incremental on updated_at, which can be NULL: rows where it is NULL are never imported.",
+              "file": "warehouse.yaml",
+              "line": 21,
+              "column": 28,
+              "end_line": 21,
+              "end_column": 38,
+              "path": "/sources/shop_db/tables/users/incremental_field"
+            },
+            {
+              "code": "incremental-field-unindexed",
+              "severity": "warning",
+              "message": "\\"users\\" syncs by incremental on updated_at, which has no index: every sync scans the whole table in the database. Add an index on updated_at.",
+              "file": "warehouse.yaml",
+              "line": 21,
+              "column": 28,
+              "end_line": 21,
+              "end_column": 38,
+              "path": "/sources/shop_db/tables/users/incremental_field"
+            },
+            {
+              "code": "incremental-field-nullable",
+              "severity": "warning",
+              "message": "\\"invoices\\" syncs by incremental on updated_at, which can be NULL: rows where it is NULL are never imported.",
+              "file": "warehouse.yaml",
+              "line": 24,
+              "column": 28,
+              "end_line": 24,
+              "end_column": 38,
+              "path": "/sources/shop_db/tables/invoices/incremental_field"
+            },
+            {
+              "code": "incremental-field-unindexed",
+              "severity": "warning",
+              "message": "\\"invoices\\" syncs by incremental on updated_at, which has no index: every sync scans the whole table in the database. Add an index on updated_at.",
+              "file": "warehouse.yaml",
+              "line": 24,
+              "column": 28,
+              "end_line": 24,
+              "end_column": 38,
+              "path": "/sources/shop_db/tables/invoices/incremental_field"
+            }
+          ],
           "dwctl_version": "0.1.0",
           "file": {
             "path": "warehouse.yaml",
@@ -846,7 +935,9 @@ describe('an unmanaged remote source', () => {
 
       Warnings and notes:
         warehouse.yaml:2:1 info unmanaged-source PostHog has a Stripe "billing_" source (id <uuid>) that the file does not declare. Declare it (dwctl import writes it for you), or run with --prune to delete it.
-        warehouse.yaml:20:15 info recommended-sync "users": consider sync: incremental with incremental_field: updated_at (updated_at tracks updates, so only changed rows are imported).
+        warehouse.yaml:17:28 warning incremental-field-nullable "orders" syncs by incremental on updated_at, which can be NULL: rows where it is NULL are never imported.
+        warehouse.yaml:20:15 info recommended-sync "users": consider sync: xmin (updated_at can be NULL, so incremental on it would miss rows written without it; xmin (Postgres row versions) catches every insert and update).
+        warehouse.yaml:22:15 info recommended-sync "countries": consider sync: xmin (no field tracks updates: xmin (Postgres row versions) catches every insert and update).
 
       Cost: no monthly estimate; 3 tables cannot be estimated (rows unknown: PostHog does not count Postgres rows, and incremental, append, CDC and webhook tables are billed by the rows that change).
 
@@ -893,7 +984,9 @@ describe('an unmanaged remote source', () => {
 
       Warnings and notes:
         warehouse.yaml:2:1 info unmanaged-source PostHog has a Stripe "billing_" source (id <uuid>) that the file does not declare: it will be deleted (--prune).
-        warehouse.yaml:20:15 info recommended-sync "users": consider sync: incremental with incremental_field: updated_at (updated_at tracks updates, so only changed rows are imported).
+        warehouse.yaml:17:28 warning incremental-field-nullable "orders" syncs by incremental on updated_at, which can be NULL: rows where it is NULL are never imported.
+        warehouse.yaml:20:15 info recommended-sync "users": consider sync: xmin (updated_at can be NULL, so incremental on it would miss rows written without it; xmin (Postgres row versions) catches every insert and update).
+        warehouse.yaml:22:15 info recommended-sync "countries": consider sync: xmin (no field tracks updates: xmin (Postgres row versions) catches every insert and update).
 
       Cost: no monthly estimate; 3 tables cannot be estimated (rows unknown: PostHog does not count Postgres rows, and incremental, append, CDC and webhook tables are billed by the rows that change).
 
@@ -1061,15 +1154,37 @@ describe('an unmanaged remote source', () => {
             "path": "/sources"
           },
           {
+            "code": "incremental-field-nullable",
+            "severity": "warning",
+            "message": "\\"orders\\" syncs by incremental on updated_at, which can be NULL: rows where it is NULL are never imported.",
+            "file": "warehouse.yaml",
+            "line": 17,
+            "column": 28,
+            "end_line": 17,
+            "end_column": 38,
+            "path": "/sources/shop_db/tables/orders/incremental_field"
+          },
+          {
             "code": "recommended-sync",
             "severity": "info",
-            "message": "\\"users\\": consider sync: incremental with incremental_field: updated_at (updated_at tracks updates, so only changed rows are imported).",
+            "message": "\\"users\\": consider sync: xmin (updated_at can be NULL, so incremental on it would miss rows written without it; xmin (Postgres row versions) catches every insert and update).",
             "file": "warehouse.yaml",
             "line": 20,
             "column": 15,
             "end_line": 20,
             "end_column": 27,
             "path": "/sources/shop_db/tables/users/sync"
+          },
+          {
+            "code": "recommended-sync",
+            "severity": "info",
+            "message": "\\"countries\\": consider sync: xmin (no field tracks updates: xmin (Postgres row versions) catches every insert and update).",
+            "file": "warehouse.yaml",
+            "line": 22,
+            "column": 15,
+            "end_line": 22,
+            "end_column": 27,
+            "path": "/sources/shop_db/tables/countries/sync"
           }
         ],
         "dwctl_version": "0.1.0",

@@ -147,7 +147,7 @@ const cases: Case[] = [
   {
     name: 'audit_log whose only timestamp is nullable → not append: xmin, saying why',
     table: pgTable('audit_log', [{ name: 'actor', type: 'text' }, { name: 'at', type: 'timestamp', nullable: true }], { detected_primary_keys: null }),
-    rule: 'xmin', sync: 'xmin', reason: /^looks append-only \(its name \(audit, log\) and no column tracking changes\), but no ordering field is always set; xmin/,
+    rule: 'xmin', sync: 'xmin', reason: /^looks append-only by its name \(audit, log\) and no column tracking changes, but no ordering field is always set; xmin/,
   },
   {
     name: 'an "events" table with a status column is not append-only',
@@ -220,7 +220,7 @@ describe('recommend(): one row per rule', () => {
 
 describe('what each method imports', () => {
   it('says append never imports changed rows, and only CDC and full refresh see deletions', () => {
-    expect(whatItImports('append', 'id')).toBe('only rows whose id is above the last value seen, i.e. new rows; a changed row is never imported again');
+    expect(whatItImports('append', 'id')).toBe('only new rows (id above the last value seen); a changed row is never imported again');
     expect(whatItImports('incremental', 'updated_at')).toMatch(/deletions are not seen/);
     expect(whatItImports('xmin', null)).toMatch(/deletions are not seen/);
     expect(whatItImports('cdc', null)).toMatch(/delete/);
@@ -229,7 +229,7 @@ describe('what each method imports', () => {
 
   it('the costly-sync alternative names the method and what it imports', () => {
     const best = recommend(pgTable('events', [id, { name: 'occurred_at', type: 'timestamp' }]));
-    expect(cheaperAlternative(best)).toBe('append on id would import only rows whose id is above the last value seen, i.e. new rows; a changed row is never imported again');
+    expect(cheaperAlternative(best)).toBe('append on id would import only new rows (id above the last value seen); a changed row is never imported again');
   });
 });
 
