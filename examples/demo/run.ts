@@ -25,7 +25,7 @@ interface Step {
 
 const STEPS: Step[] = [
   { argv: ['lint'], expect: 0, why: 'check the file offline, as the pre-commit hook does' },
-  { argv: ['discover', 'shop_db'], expect: 0, why: 'see what PostHog finds in the database, with a recommendation per table' },
+  { argv: ['discover', 'shop_db', '--count-rows'], expect: 0, why: 'see what PostHog finds in the database, with row estimates and a recommendation per table' },
   { argv: ['plan', '--out', 'plan.json'], expect: 0, why: 'the pull-request check: what apply will do, and what it costs' },
   { argv: ['apply', 'plan.json', '--yes', '--wait', '--timeout', '60s'], expect: 0, why: 'on merge: create the sources, register the webhook, follow the first syncs' },
   { argv: ['status'], expect: 0, why: 'each table\'s sync status' },
