@@ -68,7 +68,7 @@ describe('discover NAME', () => {
       users         shop_postgres_users         unknown  full_refresh, incremental, append, cdc, xmin  id (integer), signup_date (date), updat…  id           xmin          -
 
       Why these recommendations (docs/recommendations.md):
-        audit_log: looks append-only (its name (audit, log) and no column tracking changes), but no ordering field is always set; xmin (Postgres row versions) catches every insert and update
+        audit_log: looks append-only by its name (audit, log) and no column tracking changes, but no ordering field is always set; xmin (Postgres row versions) catches every insert and update
         countries: no field tracks updates: xmin (Postgres row versions) catches every insert and update
         events: append-only by its name (events) and no column tracking changes, so new rows are all there is to import; id is its indexed integer key
         order_totals: nothing tracks changes: only a full refresh does not lose updates; keep the frequency low
