@@ -70,6 +70,12 @@ describe('drift on an existing Postgres source', () => {
             ~ sync_time_of_day = null → "03:30:00"
         = 1 table unchanged: countries
 
+      Warnings and notes:
+        warehouse.yaml:15:55 warning incremental-field-nullable "orders" syncs by incremental on updated_at, which can be NULL: rows where it is NULL are never imported.
+        warehouse.yaml:16:54 warning incremental-field-nullable "users" syncs by incremental on updated_at, which can be NULL: rows where it is NULL are never imported.
+        warehouse.yaml:16:54 warning incremental-field-unindexed "users" syncs by incremental on updated_at, which has no index: every sync scans the whole table in the database. Add an index on updated_at.
+        warehouse.yaml:17:26 info recommended-sync "countries": consider sync: xmin (no field tracks updates: xmin (Postgres row versions) catches every insert and update).
+
       Cost: no monthly estimate; 3 tables cannot be estimated (rows unknown: PostHog does not count Postgres rows, and incremental, append, CDC and webhook tables are billed by the rows that change).
 
       Plan: 0 to create, 3 to update, 0 to delete.
@@ -93,6 +99,12 @@ describe('drift on an existing Postgres source', () => {
             ~ should_sync = false → true
             ~ sync_type = "full_refresh" (unchanged, sent with the update)
         = 2 tables unchanged: orders, users
+
+      Warnings and notes:
+        warehouse.yaml:15:55 warning incremental-field-nullable "orders" syncs by incremental on updated_at, which can be NULL: rows where it is NULL are never imported.
+        warehouse.yaml:16:54 warning incremental-field-nullable "users" syncs by incremental on updated_at, which can be NULL: rows where it is NULL are never imported.
+        warehouse.yaml:16:54 warning incremental-field-unindexed "users" syncs by incremental on updated_at, which has no index: every sync scans the whole table in the database. Add an index on updated_at.
+        warehouse.yaml:17:26 info recommended-sync "countries": consider sync: xmin (no field tracks updates: xmin (Postgres row versions) catches every insert and update).
 
       Cost: no monthly estimate; 3 tables cannot be estimated (rows unknown: PostHog does not count Postgres rows, and incremental, append, CDC and webhook tables are billed by the rows that change).
 
@@ -147,8 +159,13 @@ describe('xmin', () => {
     await world.write(SHOP.replace('countries: { sync: full_refresh, sync_frequency: 7day }', 'countries: { sync: xmin, sync_frequency: 12hour }'));
     const r = await dwctl('plan', '--format', 'json');
     expect(r.exitCode).toBe(0);
-    const plan = JSON.parse(r.out) as { diagnostics: unknown[]; changes: { address: string; after: unknown }[] };
-    expect(plan.diagnostics).toEqual([]);
+    const plan = JSON.parse(r.out) as { diagnostics: { code: string; path: string }[]; changes: { address: string; after: unknown }[] };
+    // Only the nullable/unindexed updated_at of orders and users (declared incremental) draw warnings; xmin draws none.
+    expect(plan.diagnostics.map((d) => `${d.code} ${d.path}`)).toEqual([
+      'incremental-field-nullable /sources/shop_db/tables/orders/incremental_field',
+      'incremental-field-nullable /sources/shop_db/tables/users/incremental_field',
+      'incremental-field-unindexed /sources/shop_db/tables/users/incremental_field',
+    ]);
     expect(plan.changes.find((c) => c.address === 'source.shop_db.table.countries')!.after).toMatchInlineSnapshot(`
       {
         "incremental_field": null,
