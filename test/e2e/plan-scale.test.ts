@@ -12,7 +12,7 @@ const TABLES = Array.from({ length: 200 }, (_, i) => `t${String(i + 1).padStart(
 beforeAll(async () => {
   world = await startWorld();
   await world.database.query(
-    ['CREATE SCHEMA big;', ...TABLES.map((t) => `CREATE TABLE big.${t} (id bigint PRIMARY KEY, payload text, updated_at timestamptz);`)].join('\n'),
+    ['CREATE SCHEMA big;', ...TABLES.map((t) => `CREATE TABLE big.${t} (id bigint PRIMARY KEY, payload text, updated_at timestamptz NOT NULL); CREATE INDEX ON big.${t} (updated_at);`)].join('\n'),
   );
 });
 afterAll(async () => {
