@@ -14,6 +14,8 @@ const LAYERS: [string, number][] = [
   ['src/render/', 8],
   ['src/apply/', 7],
   ['src/plan/', 6],
+  // Row estimates from the source database (--count-rows): an input to recommendations, beside plan.
+  ['src/estimate/', 6],
   ['src/lint/', 5],
   ['src/config/', 4],
   ['src/sources/', 3],
