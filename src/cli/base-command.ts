@@ -1,5 +1,5 @@
 import { Command, Option } from 'clipanion';
-import { SecretMasker } from '../secrets.js';
+import { maskSecretLookingEnvironment, SecretMasker } from '../secrets.js';
 import type { DwctlContext } from './context.js';
 import type { ExitCode } from './exit-codes.js';
 import { reportError } from './report-error.js';
@@ -35,6 +35,8 @@ export abstract class DwctlCommand extends Command<DwctlContext> {
   }
 
   async execute(): Promise<number> {
+    // Defence in depth: a CI secret echoed by a foreign message is hidden even when no reference names it.
+    maskSecretLookingEnvironment(this.context.env, this.masker);
     try {
       return await this.run();
     } catch (error) {

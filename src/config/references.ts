@@ -89,3 +89,17 @@ export function suggestedVariable(...parts: string[]): string {
     .replace(/^_+|_+$/g, '')
     .toUpperCase();
 }
+
+/**
+ * dwctl's own settings (contract §2: POSTHOG_HOST, POSTHOG_PERSONAL_API_KEY and their aliases, all POSTHOG_*;
+ * DWCTL_*) cannot be referenced: a pull request could otherwise send dwctl's API key to a host it chooses as a
+ * "database password". Compared case-insensitively, as Windows resolves environment names.
+ */
+export function isReservedVariable(name: string): boolean {
+  return /^(POSTHOG|DWCTL)_/i.test(name);
+}
+
+/** The environment references in a string (well-formed ones only). */
+export function envReferences(text: string): string[] {
+  return parseReferences(text).segments.flatMap((s) => ('reference' in s && s.reference.kind === 'env' ? [s.reference.name] : []));
+}

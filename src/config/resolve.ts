@@ -1,19 +1,32 @@
-import { parseReferences, type Reference } from './references.js';
+import { isReservedVariable, parseReferences, type Reference } from './references.js';
+import type { FileRead } from './file-reference.js';
 import { isRecord } from './record.js';
+import { looksSecret, RELIABLE_SECRET_LENGTH } from '../secrets.js';
 import type { WizardField } from '../wizard/types.js';
 
 /** Where reference values come from; injected so the resolver stays pure and testable. */
 export interface ReferenceReader {
   env(name: string): string | undefined;
-  /** The file's content, PATH relative to the YAML file; undefined when it cannot be read. */
-  file(path: string): string | undefined;
+  /** The file's content, PATH relative to the YAML file, under the confinement rules (src/config/file-reference.ts). */
+  file(path: string): FileRead;
 }
+
+/** Why a reference was not resolved: each is a diagnostic code (src/diagnostics/codes.ts). */
+export type UnresolvedCode = 'missing-secret' | 'file-reference-refused' | 'reserved-reference' | 'secret-in-plain-field';
 
 export interface UnresolvedReference {
   /** Path of the value in the YAML, e.g. ['sources','shop_db','config','password']. */
   path: string[];
   reference: Reference;
   problem: string;
+  code: UnresolvedCode;
+}
+
+/** A secret resolved to a value too short to mask reliably (`short-secret`). */
+export interface ShortSecret {
+  path: string[];
+  reference: Reference | undefined;
+  length: number;
 }
 
 export interface Resolution {
@@ -22,6 +35,7 @@ export interface Resolution {
   /** The resolved values of secret fields (and file-upload contents): to be masked everywhere. */
   secrets: string[];
   unresolved: UnresolvedReference[];
+  shortSecrets: ShortSecret[];
 }
 
 /**
@@ -42,6 +56,7 @@ export function resolveConfig(
   };
   const secrets: string[] = [];
   const unresolved: UnresolvedReference[] = [];
+  const shortSecrets: ShortSecret[] = [];
   const resolveValue = (value: unknown, path: string[], field: WizardField | undefined): unknown => {
     if (typeof value === 'string') return resolveString(value, path, field);
     if (Array.isArray(value)) return value.map((v, i) => resolveValue(v, [...path, String(i)], field));
@@ -62,17 +77,34 @@ export function resolveConfig(
         continue;
       }
       const { reference } = segment;
-      const got = reference.kind === 'env' ? reader.env(reference.name) : reader.file(reference.path);
-      if (got === undefined) {
-        unresolved.push({
-          path,
-          reference,
-          problem: reference.kind === 'env' ? `environment variable ${reference.name} is not set` : `file ${reference.path} cannot be read`,
-        });
+      const secretField = isSecret(path) || field?.type === 'file-upload';
+      // Lint refuses these too; checked again here because apply resolves a saved plan's file without lint.
+      if (reference.kind === 'env' && isReservedVariable(reference.name)) {
+        unresolved.push({ path, reference, code: 'reserved-reference', problem: `${reference.name} is one of dwctl's own settings and cannot be referenced` });
         continue;
       }
-      out += reference.kind === 'file' ? got.replace(/\r?\n$/, '') : got;
+      if (reference.kind === 'env' && !secretField && looksSecret(reference.name)) {
+        unresolved.push({ path, reference, code: 'secret-in-plain-field', problem: `${reference.name} looks like a secret, and this field is not secret: its value would be printed in plans` });
+        continue;
+      }
+      if (reference.kind === 'env') {
+        const got = reader.env(reference.name);
+        if (got === undefined) {
+          unresolved.push({ path, reference, code: 'missing-secret', problem: `environment variable ${reference.name} is not set` });
+          continue;
+        }
+        out += got;
+      } else {
+        const got = reader.file(reference.path);
+        if (!got.ok) {
+          unresolved.push({ path, reference, code: got.refused ? 'file-reference-refused' : 'missing-secret', problem: got.problem });
+          continue;
+        }
+        out += got.text.replace(/\r?\n$/, '');
+      }
     }
+    if (unresolved.some((u) => u.path === path)) return out;
+    if ((isSecret(path) || field?.type === 'file-upload') && out.length < RELIABLE_SECRET_LENGTH) shortSecrets.push({ path, reference: firstReference(text), length: out.length });
     if (isSecret(path) || field?.type === 'file-upload') secrets.push(out);
     if (field?.type === 'file-upload') {
       try {
@@ -80,7 +112,7 @@ export function resolveConfig(
         secrets.push(...stringLeaves(object));
         return object;
       } catch {
-        unresolved.push({ path, reference: firstReference(text)!, problem: 'the file does not hold valid JSON' });
+        unresolved.push({ path, reference: firstReference(text)!, code: 'missing-secret', problem: 'the file does not hold valid JSON' });
         return out;
       }
     }
@@ -90,7 +122,7 @@ export function resolveConfig(
     return out;
   };
   const value = resolveValue(config, basePath, { type: 'switch-group', name: '', fields: [...fields] }) as Record<string, unknown>;
-  return { value, secrets, unresolved };
+  return { value, secrets, unresolved, shortSecrets };
 }
 
 /** The wizard fields that describe a nested object's keys (select container, switch-group, ssh tunnel). */

@@ -52,6 +52,10 @@ export const CODES = {
   'moved-from-unchanged': { severity: 'error', owner: 'lint', title: "moved_from equals the source's own prefix" },
   'duplicate-moved-from': { severity: 'error', owner: 'lint', title: 'Two sources are moved from the same old source' },
   'moved-from-declared': { severity: 'error', owner: 'lint', title: 'moved_from names a source the file still declares' },
+  'reserved-reference': { severity: 'error', owner: 'lint', title: "A reference to one of dwctl's own settings (POSTHOG_*, DWCTL_*)" },
+  'secret-in-plain-field': { severity: 'error', owner: 'lint', title: 'A field that is not secret references a variable whose name says it holds a secret' },
+  'file-reference-refused': { severity: 'error', owner: 'lint', title: 'A ${file:} reference outside the repository, not to a regular file, or too large' },
+  'short-secret': { severity: 'warning', owner: 'plan', title: 'A secret too short to be masked reliably' },
 } as const satisfies Record<string, CodeInfo>;
 
 export type DiagnosticCode = keyof typeof CODES;

@@ -1,11 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { resolveConfig, type ReferenceReader, type UnresolvedReference } from '../config/resolve.js';
+import { readReferencedFile, referenceRoot } from '../config/file-reference.js';
+import { resolveConfig, type ReferenceReader, type ShortSecret, type UnresolvedReference } from '../config/resolve.js';
 import type { DesiredSource, DesiredState } from '../config/desired.js';
 import type { Positions } from './plan.js';
 import { matchRemote } from './plan.js';
 import { makeDiagnostic, toPointer, type Diagnostic } from '../diagnostics/diagnostic.js';
-import type { SecretMasker } from '../secrets.js';
+import { MIN_MASKED_LENGTH, type SecretMasker } from '../secrets.js';
 import { sourceModule } from '../sources/index.js';
 import type { SourceCatalog, SourceTypeInfo } from '../wizard/catalog.js';
 import { remoteFingerprint } from './fingerprint.js';
@@ -39,18 +39,16 @@ export interface Observation {
   fingerprint: string;
 }
 
-/** References resolved from the process environment and from files beside the YAML file. */
+/**
+ * References resolved from the process environment and from files beside the YAML file — confined to the
+ * repository that holds it (src/config/file-reference.ts).
+ */
 export function referenceReader(env: Record<string, string | undefined>, yamlFile: string, cwd: string): ReferenceReader {
   const base = dirname(resolve(cwd, yamlFile));
+  let root: string | undefined;
   return {
     env: (name) => env[name],
-    file: (path) => {
-      try {
-        return readFileSync(resolve(base, path), 'utf8');
-      } catch {
-        return undefined;
-      }
-    },
+    file: (path) => readReferencedFile(base, path, (root ??= referenceRoot(base))),
   };
 }
 
@@ -62,16 +60,40 @@ export function resolveSource(source: DesiredSource, info: SourceTypeInfo | unde
     ? resolveConfig(source.webhook, ['sources', source.name, 'webhook'], reader, info?.webhookFields ?? [], (info?.webhookFields ?? []).filter((f) => 'secret' in f && f.secret).map((f) => [f.name]))
     : undefined;
   for (const secret of [...config.secrets, ...(webhook?.secrets ?? [])]) masker.add(secret);
-  return { config: config.value, webhook: webhook?.value, unresolved: [...config.unresolved, ...(webhook?.unresolved ?? [])] };
+  return {
+    config: config.value,
+    webhook: webhook?.value,
+    unresolved: [...config.unresolved, ...(webhook?.unresolved ?? [])],
+    shortSecrets: [...config.shortSecrets, ...(webhook?.shortSecrets ?? [])],
+  };
 }
 
 export function missingSecretDiagnostics(unresolved: readonly UnresolvedReference[], positions: Positions): Diagnostic[] {
+  const advice: Record<UnresolvedReference['code'], string> = {
+    'missing-secret': 'Set it where dwctl runs (never in the file).',
+    'file-reference-refused': 'A ${file:} reference reads only regular files of at most 1 MiB inside the repository (docs/configuration.md#references).',
+    'reserved-reference': 'Reference a variable of your own, e.g. one named after the source and field.',
+    'secret-in-plain-field': 'Reference secrets only from secret fields; rename the variable if it holds no secret.',
+  };
   return unresolved.map((u) =>
-    makeDiagnostic('missing-secret', `${u.reference.raw}: ${u.problem}. Set it where dwctl runs (never in the file).`, {
+    makeDiagnostic(u.code, `${u.reference.raw}: ${u.problem}. ${advice[u.code]}`, {
       file: positions.file,
       path: toPointer(u.path),
       span: positions.span(u.path, 'value'),
     }),
+  );
+}
+
+/** `short-secret`: a secret so short that masking it by value is unreliable (or, under 4 characters, not done). */
+export function shortSecretDiagnostics(short: readonly ShortSecret[], positions: Positions): Diagnostic[] {
+  return short.map((s) =>
+    makeDiagnostic(
+      'short-secret',
+      `${s.reference ? `${s.reference.raw} resolves to` : 'This secret is'} a value of ${s.length} character${s.length === 1 ? '' : 's'}: ${
+        s.length < MIN_MASKED_LENGTH ? 'too short to be masked at all' : 'masked only where it appears whole, not when a message transforms or cuts it'
+      }. Use a longer secret.`,
+      { file: positions.file, path: toPointer(s.path), span: positions.span(s.path, 'value') },
+    ),
   );
 }
 
@@ -90,6 +112,7 @@ export async function observe(input: ObserveInput): Promise<Observation> {
     selected.map(async (source): Promise<[string, ObservedSource]> => {
       const info = catalog.get(source.type);
       const resolved = resolveSource(source, info, input.reader, masker);
+      diagnostics.push(...shortSecretDiagnostics(resolved.shortSecrets, input.positions));
       if (resolved.unresolved.length > 0) {
         diagnostics.push(...missingSecretDiagnostics(resolved.unresolved, input.positions));
         return [source.name, {}];
