@@ -1,6 +1,7 @@
 import type { PostHogClient } from '../posthog/index.js';
 import type { WizardResponse } from '../wizard/types.js';
 import type { RemoteCommand } from './base-command.js';
+import { terminalText } from '../render/sanitize.js';
 
 /** The `posthog:` block of the file, when there is one. */
 export type FileConnection = { host?: string; project_id?: number | string } | undefined;
@@ -21,7 +22,7 @@ export async function connect(command: RemoteCommand, file?: FileConnection): Pr
     projectId: settings.projectId,
     apiKey: settings.apiKey,
     masker: command.masker,
-    ...(verbose ? { log: (line: string) => context.stderr.write(`${command.masker.mask(line)}\n`) } : {}),
+    ...(verbose ? { log: (line: string) => context.stderr.write(`${terminalText(command.masker.mask(line))}\n`) } : {}),
   });
 }
 

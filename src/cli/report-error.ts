@@ -2,6 +2,7 @@ import { UsageError } from 'clipanion';
 import { DwctlError, InternalError } from '../errors.js';
 import { ExitCode, exitCodeOf } from './exit-codes.js';
 import type { DwctlContext } from './context.js';
+import { jsonSafe, neutraliseWorkflowCommands, terminalBlock } from '../render/sanitize.js';
 
 /**
  * The single place where a thrown error becomes output and an exit code. Known errors print one line
@@ -30,10 +31,13 @@ export function reportError(error: unknown, context: DwctlContext, options: { js
     hint = 'This is a bug in dwctl. Please report it with the command you ran (secrets removed).';
   }
   message = mask(message);
-  context.stderr.write(`error: ${message}\n`);
-  if (hint) context.stderr.write(`${mask(hint)}\n`);
-  if (code === 'internal' && error instanceof Error && error.stack) context.stderr.write(`${mask(error.stack)}\n`);
-  else if (options.verbose && error instanceof Error && error.stack) context.stderr.write(`${mask(error.stack)}\n`);
-  if (options.json) context.stdout.write(JSON.stringify({ error: { code, message } }, null, 2) + '\n');
+  // Messages quote PostHog's texts and the file's values: masked, then controls escaped and `::` lines broken
+  // (GitHub's runner reads stderr for workflow commands too).
+  const write = (text: string) => context.stderr.write(`${neutraliseWorkflowCommands(terminalBlock(text))}\n`);
+  write(`error: ${message}`);
+  if (hint) write(mask(hint));
+  if (code === 'internal' && error instanceof Error && error.stack) write(mask(error.stack));
+  else if (options.verbose && error instanceof Error && error.stack) write(mask(error.stack));
+  if (options.json) context.stdout.write(jsonSafe(JSON.stringify({ error: { code, message } }, null, 2) + '\n'));
   return exitCode;
 }

@@ -1,6 +1,7 @@
 import type { ApplyResult, ChangeResult } from '../apply/apply.js';
 import type { Plan } from '../plan/types.js';
 import type { Renderer } from './options.js';
+import { jsonSafe, neutraliseWorkflowCommands, terminalSafe } from './sanitize.js';
 import { style } from './style.js';
 
 export const APPLY_FORMATS = ['text', 'json'] as const;
@@ -14,14 +15,17 @@ export interface ApplyReport {
 }
 
 /** One progress line per change (stderr). */
-export function progressLine(result: ChangeResult, color: boolean): string {
+export function progressLine(untrusted: ChangeResult, color: boolean): string {
+  // PostHog's error texts and notes are shown escaped, on this one line.
+  const result = terminalSafe(untrusted);
   const s = style(color);
   const mark = result.status === 'applied' ? s.green('✔') : result.status === 'failed' ? s.red('✖') : s.dim('-');
   const tail = result.status === 'failed' ? `: ${result.error}` : result.status === 'skipped' ? s.dim(` (skipped${result.note ? `: ${result.note}` : ''})`) : '';
-  return `${mark} ${result.action} ${result.address}${result.remote_id && result.status === 'applied' ? s.dim(` [${result.remote_id}]`) : ''}${tail}`;
+  return neutraliseWorkflowCommands(`${mark} ${result.action} ${result.address}${result.remote_id && result.status === 'applied' ? s.dim(` [${result.remote_id}]`) : ''}${tail}`);
 }
 
-const renderText: Renderer<ApplyReport> = ({ plan, result, waited = false }, options) => {
+const renderText: Renderer<ApplyReport> = (untrusted, options) => {
+  const { plan, result, waited = false } = terminalSafe(untrusted);
   const s = style(options.color);
   const count = (status: ChangeResult['status']) => result.results.filter((r) => r.status === status).length;
   const out: string[] = [];
@@ -55,10 +59,10 @@ const renderText: Renderer<ApplyReport> = ({ plan, result, waited = false }, opt
   const line = `Apply ${result.ok ? 'complete' : 'incomplete'}: ${count('applied')} applied, ${count('failed')} failed, ${count('skipped')} skipped.`;
   out.push(result.ok ? s.green(line) : s.red(line));
   if (!result.ok) out.push('Nothing is lost: run `dwctl plan` to see what remains, then apply again; it continues from PostHog\'s real state.');
-  return out.join('\n') + '\n';
+  return neutraliseWorkflowCommands(out.join('\n') + '\n');
 };
 
 export const applyRenderers = {
   text: renderText,
-  json: ({ result }: ApplyReport) => JSON.stringify(result, null, 2) + '\n',
+  json: ({ result }: ApplyReport) => jsonSafe(JSON.stringify(result, null, 2) + '\n'),
 } satisfies Record<ApplyFormat, Renderer<ApplyReport>>;

@@ -1,6 +1,7 @@
 import { hasRowEstimator } from '../estimate/estimators.js';
 import type { TableSummary } from '../plan/discover.js';
 import type { Renderer } from './options.js';
+import { jsonSafe, neutraliseWorkflowCommands, terminalSafe } from './sanitize.js';
 import { plural, style } from './style.js';
 
 export interface DiscoverResult {
@@ -15,7 +16,9 @@ export interface DiscoverResult {
 export const DISCOVER_FORMATS = ['text', 'json'] as const;
 export type DiscoverFormat = (typeof DISCOVER_FORMATS)[number];
 
-const renderText: Renderer<DiscoverResult> = (result, options) => {
+const renderText: Renderer<DiscoverResult> = (untrusted, options) => {
+  // Table and field names and problems come from the source's database, through PostHog: shown escaped.
+  const result = terminalSafe(untrusted);
   const s = style(options.color);
   const out: string[] = [s.bold(`${result.source} (${result.source_type}): ${plural(result.tables.length, 'table')} discovered`), ''];
   const rows = result.tables.map((t) => ({
@@ -59,10 +62,10 @@ const renderText: Renderer<DiscoverResult> = (result, options) => {
   // Suggest tables the file does not declare yet (adding a declared one does nothing).
   const undeclared = result.tables.filter((t) => t.declared === null);
   out.push('', `Rows synced are billed: add only what you need, e.g. dwctl discover ${result.source} --add ${undeclared.slice(0, 2).map((t) => t.table).join(' ') || 'TABLE'}`);
-  return out.join('\n') + '\n';
+  return neutraliseWorkflowCommands(out.join('\n') + '\n');
 };
 
 export const discoverRenderers = {
   text: renderText,
-  json: (result) => JSON.stringify({ format_version: 1, ...result }, null, 2) + '\n',
+  json: (result) => jsonSafe(JSON.stringify({ format_version: 1, ...result }, null, 2) + '\n'),
 } satisfies Record<DiscoverFormat, Renderer<DiscoverResult>>;

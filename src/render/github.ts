@@ -1,4 +1,5 @@
 import type { Severity } from '../diagnostics/codes.js';
+import { annotationMessage, terminalText } from './sanitize.js';
 
 /**
  * GitHub workflow commands (`::error file=…::message`). Data and property values are escaped as
@@ -24,15 +25,20 @@ export interface Annotation {
   message: string;
 }
 
+/**
+ * The one way dwctl writes a workflow command on purpose. Message, file and title may quote untrusted text:
+ * controls (ESC, BEL, line breaks…) are shown escaped first (src/render/sanitize.ts), then GitHub's escapes
+ * keep the command on one line with its properties intact.
+ */
 export function annotation(a: Annotation): string {
   const command = a.severity === 'error' ? 'error' : a.severity === 'warning' ? 'warning' : 'notice';
   const props = [
-    `file=${escapeProperty(a.file)}`,
+    `file=${escapeProperty(terminalText(a.file))}`,
     `line=${a.line}`,
     `endLine=${a.end_line}`,
     `col=${a.column}`,
     `endColumn=${a.end_column}`,
-    `title=${escapeProperty(a.title)}`,
+    `title=${escapeProperty(terminalText(a.title))}`,
   ].join(',');
-  return `::${command} ${props}::${escapeData(a.message)}`;
+  return `::${command} ${props}::${escapeData(annotationMessage(a.message))}`;
 }

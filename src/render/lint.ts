@@ -2,6 +2,7 @@ import { CODES } from '../diagnostics/codes.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { lintReport } from '../lint/lint.js';
 import { annotation } from './github.js';
+import { frameLine, jsonSafe, neutraliseWorkflowCommands, terminalSafe, terminalText } from './sanitize.js';
 import type { Renderer } from './options.js';
 import { plural, style } from './style.js';
 
@@ -21,9 +22,11 @@ const renderText: Renderer<LintRun> = (run, options) => {
   const out: string[] = [];
   for (const { file, text, diagnostics } of run.files) {
     const lines = hideLiteralSecrets(text.split(/\r?\n/), diagnostics);
-    for (const d of diagnostics) {
-      out.push(`${s.bold(`${file}:${d.line}:${d.column}`)} ${s.severity(d.severity, d.severity)} ${s.dim(d.code)} ${d.message}`);
-      out.push(...codeFrame(lines, d, s), '');
+    for (const raw of diagnostics) {
+      // Messages quote YAML keys and values from the file: shown escaped, one line each.
+      const d = terminalSafe(raw);
+      out.push(`${s.bold(`${terminalText(file)}:${d.line}:${d.column}`)} ${s.severity(d.severity, d.severity)} ${s.dim(d.code)} ${d.message}`);
+      out.push(...codeFrame(lines, raw, s), '');
     }
   }
   const all = allDiagnostics(run);
@@ -32,7 +35,7 @@ const renderText: Renderer<LintRun> = (run, options) => {
   const files = plural(run.files.length, 'file');
   if (errors === 0 && warnings === 0) out.push(s.green(`✔ ${files} checked: no problems.`));
   else out.push((errors > 0 ? s.red : s.yellow)(`${errors > 0 ? '✖' : '⚠'} ${plural(errors, 'error')}, ${plural(warnings, 'warning')} in ${files}.`));
-  return out.join('\n') + '\n';
+  return neutraliseWorkflowCommands(out.join('\n') + '\n');
 };
 
 /**
@@ -54,29 +57,34 @@ function hideLiteralSecrets(lines: string[], diagnostics: readonly Diagnostic[])
   return out;
 }
 
-/** Two lines of context around the diagnostic, with a caret line under its span. */
+/**
+ * Two lines of context around the diagnostic, with a caret line under its span. The file is untrusted: control
+ * and bidi characters are shown escaped, and long lines are clipped to a window around the span.
+ */
 function codeFrame(lines: readonly string[], d: Diagnostic, s: ReturnType<typeof style>): string[] {
   const first = Math.max(1, d.line - 1);
   const last = Math.min(lines.length, d.line + 1);
   const width = String(last).length;
   const frame: string[] = [];
   for (let n = first; n <= last; n++) {
-    const content = (lines[n - 1] ?? '').replace(/\t/g, ' ');
+    const raw = (lines[n - 1] ?? '').replace(/\t/g, ' ');
+    const endColumn = n === d.line && d.end_line === d.line ? d.end_column : raw.length + 1;
+    const shown = frameLine(raw, d.column, n === d.line ? endColumn : d.column + 1);
     const gutter = `${n === d.line ? '>' : ' '} ${String(n).padStart(width)} | `;
-    frame.push(s.dim(gutter) + content);
+    frame.push(s.dim(gutter) + shown.text);
     if (n === d.line) {
-      const endColumn = d.end_line === d.line ? d.end_column : content.length + 1;
-      const length = Math.max(1, endColumn - d.column);
-      frame.push(s.dim(`  ${' '.repeat(width)} | `) + ' '.repeat(Math.max(0, d.column - 1)) + s.severity(d.severity, '^'.repeat(length)));
+      const length = Math.max(1, shown.endColumn - shown.column);
+      frame.push(s.dim(`  ${' '.repeat(width)} | `) + ' '.repeat(Math.max(0, shown.column - 1)) + s.severity(d.severity, '^'.repeat(length)));
     }
   }
   return frame;
 }
 
-const renderJson: Renderer<LintRun> = (run) => JSON.stringify(lintReport(allDiagnostics(run)), null, 2) + '\n';
+const renderJson: Renderer<LintRun> = (run) => jsonSafe(JSON.stringify(lintReport(allDiagnostics(run)), null, 2) + '\n');
 
 const renderGithub: Renderer<LintRun> = (run, options) => {
   const annotations = allDiagnostics(run).map((d) => annotation({ ...d, title: `dwctl ${d.code}` }));
+  // The text report after the annotations is never read as commands (renderText neutralises `::` lines).
   return [...annotations, ''].join('\n') + renderText(run, { ...options, color: false });
 };
 
@@ -120,7 +128,7 @@ const renderSarif: Renderer<LintRun> = (run) => {
       },
     ],
   };
-  return JSON.stringify(sarif, null, 2) + '\n';
+  return jsonSafe(JSON.stringify(sarif, null, 2) + '\n');
 };
 
 function sarifLevel(severity: Diagnostic['severity']): 'error' | 'warning' | 'note' {

@@ -1,6 +1,7 @@
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { Change, Plan } from '../plan/types.js';
 import { annotation } from './github.js';
+import { htmlText, jsonSafe, markdownCell, markdownCodeBlock, markdownText, neutraliseWorkflowCommands, terminalSafe, terminalText } from './sanitize.js';
 import type { Renderer } from './options.js';
 import { plural, style, type Style } from './style.js';
 
@@ -74,7 +75,9 @@ function diagnosticLine(d: Diagnostic): string {
   return `${d.file}:${d.line}:${d.column} ${d.severity} ${d.code} ${d.message}`;
 }
 
-const renderText: Renderer<Plan> = (plan, options) => {
+const renderText: Renderer<Plan> = (untrusted, options) => {
+  // Names, values and messages come from the file and from PostHog: every string shown escaped, one line each.
+  const plan = terminalSafe(untrusted);
   const s = style(options.color);
   const out: string[] = [];
   const errors = plan.diagnostics.filter((d) => d.severity === 'error');
@@ -111,7 +114,7 @@ const renderText: Renderer<Plan> = (plan, options) => {
   }
   const total = plan.summary.create + plan.summary.update + plan.summary.delete;
   out.push(errors.length > 0 ? s.red(summaryLine(plan)) : total === 0 ? s.green('No changes. PostHog matches the file.') : s.bold(summaryLine(plan)));
-  return out.join('\n') + '\n';
+  return neutraliseWorkflowCommands(out.join('\n') + '\n');
 };
 
 function colourAction(s: Style, action: Change['action'], text: string): string {
@@ -139,10 +142,11 @@ const renderJson: Renderer<Plan> = (plan) => serialisePlan(plan);
 
 /** The one serialisation of a plan: `plan --format json` and `plan --out` are byte-for-byte equal. */
 export function serialisePlan(plan: Plan): string {
-  return JSON.stringify(plan, null, 2) + '\n';
+  return jsonSafe(JSON.stringify(plan, null, 2) + '\n');
 }
 
-const renderGithub: Renderer<Plan> = (plan, options) => {
+const renderGithub: Renderer<Plan> = (untrusted, options) => {
+  const plan = terminalSafe(untrusted);
   const lines: string[] = [];
   for (const d of plan.diagnostics) lines.push(annotation({ ...d, title: `dwctl ${d.code}` }));
   for (const change of plan.changes) {
@@ -157,7 +161,7 @@ const renderGithub: Renderer<Plan> = (plan, options) => {
       }),
     );
   }
-  return [...lines, ''].join('\n') + renderText(plan, { ...options, color: false });
+  return [...lines, ''].join('\n') + renderText(untrusted, { ...options, color: false });
 };
 
 /** For a pull-request comment: a summary table first, details collapsed, never over GitHub's limit. */
@@ -180,14 +184,14 @@ const renderMarkdown: Renderer<Plan> = (plan) => {
     }
     const count = (a: Change['action']) => changes.filter((c) => c.action === a).length;
     const rows = plan.cost.tables.filter((t) => t.address.startsWith(`source.${source}.`)).reduce((sum, t) => sum + (t.rows_per_month ?? 0), 0);
-    head.push(`| \`${source}\` | ${count('create')} | ${count('update')} | ${count('delete')} | ${count('no-op')} | ${rows.toLocaleString('en-US')} |`);
+    head.push(`| ${markdownCell(source)} | ${count('create')} | ${count('update')} | ${count('delete')} | ${count('no-op')} | ${rows.toLocaleString('en-US')} |`);
   }
   head.push('', costSentence(plan), '');
   if (errors.length + warnings.length > 0) {
     head.push(`**${plural(errors.length, 'error')}, ${plural(warnings.length, 'warning')}**`, '');
     const listed = [...errors, ...warnings];
     for (const [index, d] of listed.entries()) {
-      const line = `- ${d.severity === 'error' ? '❌' : '⚠️'} \`${d.code}\` ${escapeMarkdown(d.message)} (${d.file}:${d.line}:${d.column})`;
+      const line = `- ${d.severity === 'error' ? '❌' : '⚠️'} \`${d.code}\` ${escapeMarkdown(d.message)} (${escapeMarkdown(`${d.file}:${d.line}:${d.column}`)})`;
       if (size() + line.length > headBudget) {
         head.push(`- _…and ${listed.length - index} more: see the full plan in the job log (\`dwctl show\`)._`);
         break;
@@ -208,11 +212,12 @@ const renderMarkdown: Renderer<Plan> = (plan) => {
     const changed = changes.filter((c) => c.action !== 'no-op');
     if (changed.length === 0) continue;
     const body = changed.flatMap((c) => [`${SYMBOL[c.action]} ${changeTitle(c)}`, ...fieldLines(c).map((l) => `${l.symbol}     ${l.text}`)]);
-    sections.push(`<details><summary><code>${source}</code>: ${plural(changed.length, 'change')}</summary>\n\n\`\`\`diff\n${body.join('\n').replace(/```/g, "'''")}\n\`\`\`\n</details>\n`);
+    // The fence is longer than any backtick run in the body: a value cannot close it and take over the comment.
+    sections.push(`<details><summary><code>${htmlText(source)}</code>: ${plural(changed.length, 'change')}</summary>\n\n${markdownCodeBlock(body.map((line) => terminalText(line)).join('\n'), 'diff')}\n</details>\n`);
   }
   // A plan blocked by lint errors never reached PostHog: no project or fingerprint to show.
   const reached = plan.remote.project_id !== '';
-  const footer = `\n<sub>dwctl ${plan.dwctl_version}${reached ? ` · project ${plan.remote.project_id} · fingerprint ${plan.remote.fingerprint.slice(0, 12)}` : ' · PostHog was not contacted'}</sub>\n`;
+  const footer = `\n<sub>dwctl ${htmlText(plan.dwctl_version)}${reached ? ` · project ${htmlText(plan.remote.project_id)} · fingerprint ${htmlText(plan.remote.fingerprint.slice(0, 12))}` : ' · PostHog was not contacted'}</sub>\n`;
   let text = head.join('\n');
   let omitted = 0;
   for (const section of sections) {
@@ -226,8 +231,9 @@ const renderMarkdown: Renderer<Plan> = (plan) => {
   return text + footer;
 };
 
+/** Untrusted prose in the comment: no headings, links, images, mentions or HTML (src/render/sanitize.ts). */
 function escapeMarkdown(text: string): string {
-  return text.replace(/([|<>])/g, '\\$1');
+  return markdownText(text);
 }
 
 export const planRenderers = {

@@ -35,6 +35,16 @@ export function terminalBlock(text: string): string {
   return text.replace(/\r\n/g, '\n').replace(UNSAFE_EXCEPT_NEWLINE, escapeChar);
 }
 
+const UNSAFE_EXCEPT_LINE_BREAKS = /[\u0000-\u0009\u000b\u000c\u000e-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * The message of a GitHub annotation: GitHub shows its line breaks (escaped as %0A by escapeData), so CR and LF
+ * are kept for that; every other control, separator and bidi character is escaped.
+ */
+export function annotationMessage(text: string): string {
+  return text.replace(UNSAFE_EXCEPT_LINE_BREAKS, escapeChar);
+}
+
 /**
  * Every string in a value (object keys included) made terminal-safe, for renderers that print many fields of
  * one report: one call at the top of the renderer covers the fields a later edit adds.
@@ -46,7 +56,8 @@ export function terminalSafe<T>(value: T): T {
 function deepMap(value: unknown, f: (text: string) => string): unknown {
   if (typeof value === 'string') return f(value);
   if (Array.isArray(value)) return value.map((v) => deepMap(v, f));
-  if (value !== null && typeof value === 'object') {
+  // Plain objects only: anything else (a Date, a Map) is left as it is rather than flattened.
+  if (value !== null && typeof value === 'object' && [Object.prototype, null].includes(Object.getPrototypeOf(value))) {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [f(k), deepMap(v, f)]));
   }
   return value;

@@ -1,4 +1,5 @@
 import type { Renderer } from './options.js';
+import { jsonSafe, neutraliseWorkflowCommands, terminalSafe } from './sanitize.js';
 import { style } from './style.js';
 
 export interface StatusTable {
@@ -31,7 +32,9 @@ export interface StatusReport {
 export const STATUS_FORMATS = ['text', 'json'] as const;
 export type StatusFormat = (typeof STATUS_FORMATS)[number];
 
-const renderText: Renderer<StatusReport> = (report, options) => {
+const renderText: Renderer<StatusReport> = (untrusted, options) => {
+  // Source and table names, prefixes, statuses and latest_error come from PostHog: shown escaped, one line each.
+  const report = terminalSafe(untrusted);
   const s = style(options.color);
   const out: string[] = [];
   for (const source of report.sources) {
@@ -66,7 +69,7 @@ const renderText: Renderer<StatusReport> = (report, options) => {
     out.push('');
   }
   if (report.sources.length === 0) out.push('No sources.');
-  return out.join('\n') + '\n';
+  return neutraliseWorkflowCommands(out.join('\n') + '\n');
 };
 
 function colourStatus(s: ReturnType<typeof style>, status: string | null): string {
@@ -79,5 +82,5 @@ function colourStatus(s: ReturnType<typeof style>, status: string | null): strin
 
 export const statusRenderers = {
   text: renderText,
-  json: (report: StatusReport) => JSON.stringify(report, null, 2) + '\n',
+  json: (report: StatusReport) => jsonSafe(JSON.stringify(report, null, 2) + '\n'),
 } satisfies Record<StatusFormat, Renderer<StatusReport>>;

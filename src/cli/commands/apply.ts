@@ -10,6 +10,7 @@ import { referenceReader, resolveSource } from '../../plan/observe.js';
 import type { Plan } from '../../plan/types.js';
 import { APPLY_FORMATS, applyRenderers, progressLine } from '../../render/apply.js';
 import { planRenderers } from '../../render/plan.js';
+import { jsonSafe, neutraliseWorkflowCommands, terminalText } from '../../render/sanitize.js';
 import { bundledCatalog } from '../../wizard/bundled.js';
 import { RemoteCommand } from '../base-command.js';
 import { connect } from '../connect.js';
@@ -73,7 +74,7 @@ export class ApplyCommand extends RemoteCommand {
     const color = this.useColor('stderr');
     const result = await applyPlan(plan, client, inputs, this.masker, {
       onStart: (change) => {
-        if (this.context.isTTY) this.context.stderr.write(style(color, `… ${change.action} ${change.address}\n`));
+        if (this.context.isTTY) this.context.stderr.write(style(color, `… ${change.action} ${terminalText(change.address)}\n`));
       },
       onDone: (r) => this.context.stderr.write(`${progressLine(r, color)}\n`),
     });
@@ -86,12 +87,12 @@ export class ApplyCommand extends RemoteCommand {
     }
     const report = { plan, result: { ...result, ok }, waited: this.wait && result.ok };
     if (this.format === 'json') this.writeJson(report.result);
-    else this.context.stdout.write(this.masker.mask(applyRenderers.text(report, { color: this.useColor() }) + waitLines.map((l) => `${l}\n`).join('')));
+    else this.context.stdout.write(this.masker.mask(applyRenderers.text(report, { color: this.useColor() }) + waitLines.map((l) => `${neutraliseWorkflowCommands(terminalText(l))}\n`).join('')));
     return ok ? ExitCode.Ok : ExitCode.Findings;
   }
 
   private writeJson(result: ApplyResult & { diagnostics?: Plan['diagnostics'] }): void {
-    this.context.stdout.write(this.masker.mask(JSON.stringify(result, null, 2) + '\n'));
+    this.context.stdout.write(this.masker.mask(jsonSafe(JSON.stringify(result, null, 2) + '\n')));
   }
 
   private async freshPlan(): Promise<{ plan: Plan; loaded: LoadedFile; client: PostHogWriter }> {
@@ -163,7 +164,7 @@ export class ApplyCommand extends RemoteCommand {
     const { outcomes, timedOut } = await waitForSyncs(client, tables, {
       timeoutMs,
       intervalMs: 1000,
-      onChange: (o) => this.context.stderr.write(`  ${o.source}.${o.table}: ${o.status ?? 'waiting'}${o.error ? ` (${this.masker.mask(o.error)})` : ''}\n`),
+      onChange: (o) => this.context.stderr.write(neutraliseWorkflowCommands(terminalText(`  ${o.source}.${o.table}: ${o.status ?? 'waiting'}${o.error ? ` (${this.masker.mask(o.error)})` : ''}`)) + '\n'),
     });
     const lines = [''];
     for (const o of outcomes) lines.push(`  ${o.status === 'Completed' ? '✔' : o.status === 'Failed' ? '✖' : '…'} ${o.warehouseTable}: ${o.status ?? 'not started'}${o.error ? `: ${this.masker.mask(o.error)}` : ''}`);

@@ -5,6 +5,7 @@ import type { RowCount } from '../../plan/recommend.js';
 import { missingSecretDiagnostics, referenceReader, resolveSource } from '../../plan/observe.js';
 import { DISCOVER_FORMATS, discoverRenderers } from '../../render/discover.js';
 import { lintRenderers } from '../../render/lint.js';
+import { terminalText } from '../../render/sanitize.js';
 import { bundledCatalog } from '../../wizard/bundled.js';
 import { closest } from '../../lint/suggest.js';
 import { UsageProblem } from '../../errors.js';
@@ -74,7 +75,7 @@ export class DiscoverCommand extends RemoteCommand {
       discovered = await client.databaseSchema(source.type, resolved.config);
     } catch (error) {
       if ((error as { status?: number }).status === 400) {
-        this.context.stderr.write(`error: PostHog could not connect to ${source.name} (${source.type}): ${this.masker.mask((error as Error).message)}\n`);
+        this.context.stderr.write(`error: PostHog could not connect to ${source.name} (${source.type}): ${terminalText(this.masker.mask((error as Error).message))}\n`);
         if (this.format === 'json') this.context.stdout.write(JSON.stringify({ error: { code: 'credentials-rejected', message: this.masker.mask((error as Error).message) } }, null, 2) + '\n');
         return ExitCode.Findings;
       }
@@ -105,7 +106,7 @@ export class DiscoverCommand extends RemoteCommand {
       for (const name of missing) {
         const qualified = [...byName.keys()].filter((k) => k.endsWith(`.${name}`));
         const hint = qualified.length > 1 ? ` It is ambiguous: ${qualified.join(', ')}.` : closestHint(name, byName.keys());
-        this.context.stderr.write(`error: PostHog found no table "${name}" in ${source.name}.${hint}\n`);
+        this.context.stderr.write(terminalText(`error: PostHog found no table "${name}" in ${source.name}.${hint}`) + '\n');
       }
       return ExitCode.Findings;
     }
@@ -131,7 +132,7 @@ export class DiscoverCommand extends RemoteCommand {
     await writeTextFileAtomic(this.context.cwd, this.file, document.toString({ lineWidth: 0 }));
     for (const name of added) {
       const s = byName.get(name)!;
-      this.context.stderr.write(`Added ${name} (${s.warehouse_table}): sync ${s.recommended.sync}${s.recommended.incremental_field ? ` on ${s.recommended.incremental_field}` : ''} (${s.recommended.reason}). It imports ${s.recommended.imports}.\n`);
+      this.context.stderr.write(terminalText(`Added ${name} (${s.warehouse_table}): sync ${s.recommended.sync}${s.recommended.incremental_field ? ` on ${s.recommended.incremental_field}` : ''} (${s.recommended.reason}). It imports ${s.recommended.imports}.`) + '\n');
     }
     this.context.stderr.write(`Next: dwctl plan\n`);
     return ExitCode.Ok;
