@@ -2,7 +2,7 @@ import { CODES } from '../diagnostics/codes.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { lintReport } from '../lint/lint.js';
 import { annotation } from './github.js';
-import { frameLine, jsonSafe, neutraliseWorkflowCommands, terminalSafe, terminalText } from './sanitize.js';
+import { clipped, frameLine, jsonSafe, neutraliseWorkflowCommands, terminalSafe, terminalText } from './sanitize.js';
 import type { Renderer } from './options.js';
 import { plural, style } from './style.js';
 
@@ -25,7 +25,7 @@ const renderText: Renderer<LintRun> = (run, options) => {
     for (const raw of diagnostics) {
       // Messages quote YAML keys and values from the file: shown escaped, one line each.
       const d = terminalSafe(raw);
-      out.push(`${s.bold(`${terminalText(file)}:${d.line}:${d.column}`)} ${s.severity(d.severity, d.severity)} ${s.dim(d.code)} ${d.message}`);
+      out.push(`${s.bold(`${terminalText(file)}:${d.line}:${d.column}`)} ${s.severity(d.severity, d.severity)} ${s.dim(d.code)} ${clipped(d.message)}`);
       out.push(...codeFrame(lines, raw, s), '');
     }
   }

@@ -145,6 +145,11 @@ export function htmlText(text: string): string {
   return terminalText(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
+/** A long single-line text cut to `max` characters with an ellipsis (a message quoting a 20,000-character value). */
+export function clipped(text: string, max = 400): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
 /**
  * One line of a lint code frame: controls escaped, and a long line clipped to a window around the
  * diagnostic's columns. Columns are 1-based in the raw line; the result gives them in the shown text.
