@@ -6,7 +6,7 @@ import { terminalText } from './render/sanitize.js';
  * or a plan file goes through `mask`. Masking is by value, so it also covers PostHog's own messages
  * that echo what we sent — and the obvious ways a message may have transformed it on the way: another
  * case, URL-encoding, base64 (at any byte alignment inside a longer encoded text), JSON or terminal
- * escaping, and an echo cut short (a long enough prefix or suffix of the secret).
+ * escaping, and an echo cut short (a long enough prefix of the secret).
  */
 
 /** Values shorter than this are not masked at all: they would hide ordinary words. */
@@ -60,24 +60,13 @@ export class SecretMasker {
     const ranges: [number, number][] = [];
     for (const p of this.patterns.values()) {
       const whole = p.text;
-      // Prefixes (and the whole value): find the first `partial` characters, extend while they match.
+      // Prefixes (and the whole value): find the first `partial` characters, extend while they match. Only
+      // prefixes: messages cut an echo at the end, and a secret's tail is often a word (…_signing_secret).
       const head = whole.slice(0, p.partial);
       for (let at = folded.indexOf(head); at !== -1; at = folded.indexOf(head, at + 1)) {
         let end = at + head.length;
         while (end - at < whole.length && folded[end] === whole[end - at]) end++;
         ranges.push([at, end]);
-      }
-      if (p.partial === whole.length) continue;
-      // Suffixes: the last `partial` characters, extended backwards.
-      const tail = whole.slice(whole.length - p.partial);
-      for (let at = folded.indexOf(tail); at !== -1; at = folded.indexOf(tail, at + 1)) {
-        let start = at;
-        let k = whole.length - p.partial - 1;
-        while (k >= 0 && start > 0 && folded[start - 1] === whole[k]) {
-          start--;
-          k--;
-        }
-        ranges.push([start, at + tail.length]);
       }
     }
     if (ranges.length === 0) return text;

@@ -1,5 +1,6 @@
 import { type Stats, closeSync, constants, existsSync, fstatSync, lstatSync, openSync, readSync, realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { pathProblem } from './references.js';
 
 /**
  * `${file:PATH}` is confined: warehouse.yaml comes from pull requests, and a reference must not turn dwctl into
@@ -17,14 +18,6 @@ export function referenceRoot(yamlDirectory: string): string {
     if (existsSync(join(dir, '.git'))) return dir;
     if (dirname(dir) === dir) return resolve(yamlDirectory);
   }
-}
-
-/** The lexical checks, which need no file system (lint runs them offline too). */
-export function pathProblem(path: string): string | undefined {
-  if (path.includes('\u0000')) return 'the path contains a NUL character';
-  if (isAbsolute(path) || /^[A-Za-z]:/.test(path) || path.startsWith('\\\\')) return 'the path is absolute: write it relative to warehouse.yaml';
-  if (path.startsWith('~')) return 'the path starts with "~": write it relative to warehouse.yaml';
-  return undefined;
 }
 
 function inside(root: string, target: string): boolean {

@@ -1,3 +1,4 @@
+import { isAbsolute } from 'node:path';
 /**
  * `${NAME}` is the environment variable NAME; `${file:PATH}` is the content of a file, PATH relative to the
  * YAML file; `$${` is a literal `${`. References are parsed here (by lint, offline) and resolved only by
@@ -99,7 +100,10 @@ export function isReservedVariable(name: string): boolean {
   return /^(POSTHOG|DWCTL)_/i.test(name);
 }
 
-/** The environment references in a string (well-formed ones only). */
-export function envReferences(text: string): string[] {
-  return parseReferences(text).segments.flatMap((s) => ('reference' in s && s.reference.kind === 'env' ? [s.reference.name] : []));
+/** The lexical checks of a `${file:PATH}` path, which need no file system (lint runs them offline too). */
+export function pathProblem(path: string): string | undefined {
+  if (path.includes('\u0000')) return 'the path contains a NUL character';
+  if (isAbsolute(path) || /^[A-Za-z]:/.test(path) || path.startsWith('\\\\')) return 'the path is absolute: write it relative to warehouse.yaml';
+  if (path.startsWith('~')) return 'the path starts with "~": write it relative to warehouse.yaml';
+  return undefined;
 }

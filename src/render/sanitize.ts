@@ -120,8 +120,8 @@ export function markdownCell(text: string): string {
 }
 
 /**
- * Untrusted prose in markdown (a diagnostic message that quotes YAML keys or PostHog's text): markdown and
- * HTML punctuation is escaped, and anything GitHub would turn into a link or a notification (URLs, `www.`,
+ * Untrusted prose in markdown (a diagnostic message that quotes YAML keys or PostHog's text): link, image, HTML
+ * and table punctuation is escaped, and anything GitHub would turn into a link or a notification (URLs, `www.`,
  * `@mentions`) is shown as code instead. One line: line breaks are escaped.
  */
 export function markdownText(text: string): string {
@@ -136,8 +136,14 @@ export function markdownText(text: string): string {
   return pieces.join('');
 }
 
+/**
+ * What makes a link or an image (`[`, `]`), HTML (`<`, `>`: a backslash-escaped `<` opens no tag), a table cell
+ * break (`|`) or a code span (a backtick from data could pair with the span that hides a URL and set the URL
+ * free) is escaped, and the backslash itself. Emphasis is left alone: data can at worst restyle text. A heading
+ * needs a line start, which escaped line breaks never give data.
+ */
 function escapeProse(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/[\\`*_[\]()#!|~{}]/g, '\\$&');
+  return text.replace(/[\\`[\]<>|]/g, '\\$&');
 }
 
 /** Untrusted text inside dwctl's own HTML (`<summary>`, `<code>`): entities escaped, one line. */

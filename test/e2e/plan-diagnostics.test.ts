@@ -390,9 +390,16 @@ ${PG_CONFIG}    tables:
     `);
   });
 
+  it('warns short-secret for a secret too short to mask reliably', async () => {
+    await world.write(`version: 1\nsources:\n  shop_db:\n    type: Postgres\n    prefix: shop_\n${PG_CONFIG}    tables:\n      orders: { sync: full_refresh }\n`);
+    const result = await runChecked(world, ['plan', '--format', 'json'], { SHOP_DB_PASSWORD: 'pw1234' });
+    for (const d of (JSON.parse(result.stdout) as { diagnostics: { code: string }[] }).diagnostics) seen.add(d.code);
+    expect((JSON.parse(result.stdout) as { diagnostics: { code: string }[] }).diagnostics.map((d) => d.code)).toContain('short-secret');
+  });
+
   it('between them, these plans reported every plan code', () => {
     const planCodes = ALL_CODES.filter((c) => CODES[c].owner === 'plan');
-    expect(planCodes.length).toBe(15);
+    expect(planCodes.length).toBe(16);
     expect([...seen].filter((c) => CODES[c as keyof typeof CODES]?.owner === 'plan').sort()).toEqual([...planCodes].sort());
   });
 });

@@ -66,7 +66,7 @@ describe('markdown', () => {
 
       **1 error, 2 warnings**
 
-      - ❌ \`table-not-found\` PostHog found no table "50%,off: \\<b\\>\\|" in shop_db. Run \`dwctl discover shop_db\` to list the 6 tables it found. (warehouse.yaml:15:7)
+      - ❌ \`table-not-found\` PostHog found no table "50%,off: \\<b\\>\\|" in shop_db. Run \\\`dwctl discover shop_db\\\` to list the 6 tables it found. (warehouse.yaml:15:7)
       - ⚠️ \`incremental-field-nullable\` "orders" syncs by incremental on updated_at, which can be NULL: rows where it is NULL are never imported. (warehouse.yaml:14:55)
       - ⚠️ \`costly-sync\` "events" is fully re-imported every 1hour (720 times a month, rows unknown); append on id would import only new rows (id above the last value seen); a changed row is never imported again. (warehouse.yaml:16:53)
 

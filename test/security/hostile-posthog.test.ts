@@ -77,7 +77,6 @@ describe('secrets echoed back transformed', () => {
     base64: Buffer.from(password).toString('base64'),
     'base64 inside a Basic credential': Buffer.from(`postgres:${password}`).toString('base64').slice(12),
     'cut short (just over half)': password.slice(0, Math.ceil(password.length / 2) + 1),
-    'cut at the start': password.slice(-Math.ceil(password.length / 2) - 1),
     'json-escaped': JSON.stringify(password).slice(1, -1),
   };
 

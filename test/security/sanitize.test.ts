@@ -62,11 +62,15 @@ describe('the output sanitiser', () => {
 
   it('shows prose with markdown and HTML escaped, and URLs and mentions as code', () => {
     const text = markdownText(`${HOSTILE.link} ${HOSTILE.image} ${HOSTILE.html} ${HOSTILE.mention} # x *b* www.evil.example`);
-    expect(text).not.toMatch(/\]\(|!\[|<img|<script/);
+    // Only escaped forms are left: no `](` link, `![` image or `<tag` that markdown would act on.
+    expect(text).not.toMatch(/(?<!\\)\]\(|(?<!\\)!(?<!\\)\[|(?<!\\)<(img|script)/);
     expect(text).toContain('`https://evil.example/phish)`');
     expect(text).toContain('`@octocat`');
     expect(text).toContain('`www.evil.example`');
-    expect(text).toContain('\\# x \\*b\\*');
+    expect(text).toContain('\\<img src=x onerror=alert(1)\\>');
+    expect(markdownText('see `x` (a | b)')).toBe('see \\`x\\` (a \\| b)');
+    // A backtick from data cannot pair with the span that holds a URL and set the URL free.
+    expect(markdownText('` https://evil.example')).toBe('\\` `https://evil.example`');
   });
 
   it('code spans and cells cannot be closed or split by data', () => {

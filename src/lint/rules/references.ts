@@ -1,5 +1,4 @@
-import { isReservedVariable, parseReferences } from '../../config/references.js';
-import { pathProblem } from '../../config/file-reference.js';
+import { isReservedVariable, parseReferences, pathProblem } from '../../config/references.js';
 import { looksSecret } from '../../secrets.js';
 import { isRecord, type Rule } from '../rule.js';
 
