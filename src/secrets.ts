@@ -1,4 +1,4 @@
-import { terminalText } from './render/sanitize.js';
+import { terminalText } from './sanitize.js';
 
 /**
  * Every secret value dwctl learns (resolved references, the API key, secrets read back from PostHog's

@@ -23,10 +23,12 @@ const LAYERS: [string, number][] = [
   ['src/schema/', 3],
   ['src/wizard/', 2],
   ['src/diagnostics/', 2],
-  // Base: what every layer may use (errors and their outcomes, secret masking, the version).
+  // Base: what every layer may use (errors and their outcomes, secret masking, output sanitising, the version).
   ['src/errors.ts', 1],
   ['src/outcome.ts', 1],
   ['src/secrets.ts', 1],
+  // The output sanitiser: pure string functions every layer that prints (and masking) uses.
+  ['src/sanitize.ts', 1],
   ['src/version.ts', 1],
   ['src/index.ts', 10],
 ];

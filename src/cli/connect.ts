@@ -1,7 +1,7 @@
 import type { PostHogClient } from '../posthog/index.js';
 import type { WizardResponse } from '../wizard/types.js';
 import type { RemoteCommand } from './base-command.js';
-import { terminalText } from '../render/sanitize.js';
+import { terminalText } from '../sanitize.js';
 
 /** The `posthog:` block of the file, when there is one. */
 export type FileConnection = { host?: string; project_id?: number | string } | undefined;

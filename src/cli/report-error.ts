@@ -2,7 +2,7 @@ import { UsageError } from 'clipanion';
 import { DwctlError, InternalError } from '../errors.js';
 import { ExitCode, exitCodeOf } from './exit-codes.js';
 import type { DwctlContext } from './context.js';
-import { jsonSafe, neutraliseWorkflowCommands, terminalBlock } from '../render/sanitize.js';
+import { jsonSafe, neutraliseWorkflowCommands, terminalBlock } from '../sanitize.js';
 
 /**
  * The single place where a thrown error becomes output and an exit code. Known errors print one line

@@ -1,7 +1,7 @@
 import type { ApplyResult, ChangeResult } from '../apply/apply.js';
 import type { Plan } from '../plan/types.js';
 import type { Renderer } from './options.js';
-import { jsonSafe, neutraliseWorkflowCommands, terminalSafe } from './sanitize.js';
+import { jsonSafe, neutraliseWorkflowCommands, terminalSafe } from '../sanitize.js';
 import { style } from './style.js';
 
 export const APPLY_FORMATS = ['text', 'json'] as const;

@@ -1,7 +1,7 @@
 import { hasRowEstimator } from '../estimate/estimators.js';
 import type { TableSummary } from '../plan/discover.js';
 import type { Renderer } from './options.js';
-import { jsonSafe, neutraliseWorkflowCommands, terminalSafe } from './sanitize.js';
+import { jsonSafe, neutraliseWorkflowCommands, terminalSafe } from '../sanitize.js';
 import { plural, style } from './style.js';
 
 export interface DiscoverResult {

@@ -1,5 +1,5 @@
 import type { Severity } from '../diagnostics/codes.js';
-import { annotationMessage, terminalText } from './sanitize.js';
+import { annotationMessage, terminalText } from '../sanitize.js';
 
 /**
  * GitHub workflow commands (`::error file=…::message`). Data and property values are escaped as

@@ -2,7 +2,7 @@ import { CODES } from '../diagnostics/codes.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { lintReport } from '../lint/lint.js';
 import { annotation } from './github.js';
-import { clipped, frameLine, jsonSafe, neutraliseWorkflowCommands, terminalSafe, terminalText } from './sanitize.js';
+import { clipped, frameLine, jsonSafe, neutraliseWorkflowCommands, terminalSafe, terminalText } from '../sanitize.js';
 import type { Renderer } from './options.js';
 import { plural, style } from './style.js';
 

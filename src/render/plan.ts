@@ -1,7 +1,7 @@
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { Change, Plan } from '../plan/types.js';
 import { annotation } from './github.js';
-import { htmlText, jsonSafe, markdownCell, markdownCodeBlock, markdownText, neutraliseWorkflowCommands, terminalSafe, terminalText } from './sanitize.js';
+import { htmlText, jsonSafe, markdownCell, markdownCodeBlock, markdownText, neutraliseWorkflowCommands, terminalSafe, terminalText } from '../sanitize.js';
 import type { Renderer } from './options.js';
 import { plural, style, type Style } from './style.js';
 

@@ -1,5 +1,5 @@
 import type { Renderer } from './options.js';
-import { jsonSafe, neutraliseWorkflowCommands, terminalSafe } from './sanitize.js';
+import { jsonSafe, neutraliseWorkflowCommands, terminalSafe } from '../sanitize.js';
 import { style } from './style.js';
 
 export interface StatusTable {

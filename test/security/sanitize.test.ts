@@ -12,7 +12,7 @@ import {
   terminalBlock,
   terminalSafe,
   terminalText,
-} from '../../src/render/sanitize.js';
+} from '../../src/sanitize.js';
 import { HOSTILE, HOSTILE_ALL, expectTerminalSafe } from './hostile.js';
 
 describe('the output sanitiser', () => {

@@ -10,7 +10,7 @@ import { referenceReader, resolveSource } from '../../plan/observe.js';
 import type { Plan } from '../../plan/types.js';
 import { APPLY_FORMATS, applyRenderers, progressLine } from '../../render/apply.js';
 import { planRenderers } from '../../render/plan.js';
-import { jsonSafe, neutraliseWorkflowCommands, terminalText } from '../../render/sanitize.js';
+import { jsonSafe, neutraliseWorkflowCommands, terminalText } from '../../sanitize.js';
 import { bundledCatalog } from '../../wizard/bundled.js';
 import { RemoteCommand } from '../base-command.js';
 import { connect } from '../connect.js';

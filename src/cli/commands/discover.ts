@@ -5,7 +5,7 @@ import type { RowCount } from '../../plan/recommend.js';
 import { missingSecretDiagnostics, referenceReader, resolveSource } from '../../plan/observe.js';
 import { DISCOVER_FORMATS, discoverRenderers } from '../../render/discover.js';
 import { lintRenderers } from '../../render/lint.js';
-import { terminalText } from '../../render/sanitize.js';
+import { terminalText } from '../../sanitize.js';
 import { bundledCatalog } from '../../wizard/bundled.js';
 import { closest } from '../../lint/suggest.js';
 import { UsageProblem } from '../../errors.js';
