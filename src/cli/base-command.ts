@@ -49,4 +49,7 @@ export abstract class DwctlCommand extends Command<DwctlContext> {
 export abstract class RemoteCommand extends DwctlCommand {
   host = Option.String('--host', { description: 'PostHog host (overrides POSTHOG_HOST and the file)' });
   project = Option.String('--project', { description: 'PostHog project id (overrides POSTHOG_PROJECT_ID and the file)' });
+  requestTimeout = Option.String('--request-timeout', {
+    description: 'Seconds to wait for each PostHog answer before giving up (default 30; overrides DWCTL_REQUEST_TIMEOUT)',
+  });
 }

@@ -3,6 +3,7 @@ import { ConnectionSettingsError } from '../errors.js';
 import type { SecretMasker } from '../secrets.js';
 import { PostHogApiError, unexpectedResponse, type RequestContext } from './errors.js';
 import { normaliseHost } from './settings.js';
+import { DEFAULT_RETRY_BUDGET_MS } from './retry.js';
 import { Transport, type ClientStats, type RequestSpec } from './transport.js';
 import type {
   BulkSchemaUpdate,
@@ -38,14 +39,25 @@ export interface ClientOptions {
   masker: SecretMasker;
   /** undici dispatcher (a MockAgent in tests); undici's global one otherwise. */
   dispatcher?: Dispatcher;
-  /** Deadline per attempt, headers and body together. Default 60 s: database_schema connects to the user's database. */
+  /**
+   * Deadline per attempt, headers and body together (`--request-timeout`, `DWCTL_REQUEST_TIMEOUT`). Default
+   * 30 s. A timed-out attempt is not repeated: a hung PostHog fails after one deadline.
+   */
   timeoutMs?: number;
+  /** Total time one call may spend on retry waits, Retry-After included. Default 120 s. */
+  retryBudgetMs?: number;
+  /** Largest response body read. Default 64 MiB (a full page of sources with their schemas is far less). */
+  maxResponseBytes?: number;
   /** Retries after the first attempt, for requests where a retry is safe. Default 4. */
   maxRetries?: number;
   /** Requests in flight at once, across all calls of this client. Default 4. */
   concurrency?: number;
   /** Requests started per sliding minute. Default 400, below PostHog's 480/minute burst limit (API.md §1). */
   requestsPerMinute?: number;
+  /** Requests started per sliding hour. Default 4000, below PostHog's 4800/hour sustained limit (API.md §1, §12). */
+  requestsPerHour?: number;
+  /** Always-on notices (stderr in the CLI): long waits, with what and why. */
+  notice?: (line: string) => void;
   /** Verbose log: one line per attempt, `METHOD path status 12ms [retry N] [error CODE]`, masked. */
   log?: (line: string) => void;
   /** Injectable for tests (backoff, Retry-After, rate budget). */
@@ -125,6 +137,10 @@ const SCHEMAS = 'external_data_schemas/';
 const PAGE_SIZE = 100;
 /** A guard against a server whose `next` never ends. */
 const MAX_PAGES = 1000;
+/** Per-attempt deadline unless `--request-timeout` / `DWCTL_REQUEST_TIMEOUT` says otherwise. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+/** Cap on one response body. */
+export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 
 /** Create a client for one project. Throws ConnectionSettingsError for a host or project id that could not be right. */
 export function createClient(options: ClientOptions): PostHogClient {
@@ -149,7 +165,11 @@ class HttpPostHogClient implements PostHogClient {
       apiKey: options.apiKey,
       masker: options.masker,
       dispatcher: options.dispatcher,
-      timeoutMs: options.timeoutMs ?? 60_000,
+      timeoutMs: options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+      retryBudgetMs: options.retryBudgetMs ?? DEFAULT_RETRY_BUDGET_MS,
+      maxResponseBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+      requestsPerHour: options.requestsPerHour ?? 4000,
+      notice: options.notice,
       maxRetries: options.maxRetries ?? 4,
       concurrency: options.concurrency ?? 4,
       requestsPerMinute: options.requestsPerMinute ?? 400,
@@ -449,10 +469,10 @@ class HttpPostHogClient implements PostHogClient {
       const spec: RequestSpec = { operation, method: 'GET', path, query: { limit, offset }, repeatable: true, scope: 'read' };
       const { status, body } = await this.transport.send(spec);
       // A non-paginated list (a plain array) is the whole answer.
-      if (Array.isArray(body)) return [...all, ...(body as T[])];
+      if (Array.isArray(body)) return appendAll(all, body as T[]);
       const results = (body as { results?: unknown } | undefined)?.results;
       if (!Array.isArray(results)) throw this.unexpected(status, spec, 'JSON that is not a page of results');
-      all.push(...(results as T[]));
+      appendAll(all, results as T[]);
       const next = (body as { next?: unknown }).next;
       if (typeof next !== 'string' || next === '' || results.length === 0) return all;
       const params = nextParams(next);
@@ -474,6 +494,15 @@ class HttpPostHogClient implements PostHogClient {
     };
     return unexpectedResponse(status, ctx, what, this.masker);
   }
+}
+
+/**
+ * Append in a loop: `push(...items)` passes every item as an argument and overflows the call stack for a
+ * page of a few hundred thousand entries ("Maximum call stack size exceeded").
+ */
+function appendAll<T>(target: T[], items: readonly T[]): T[] {
+  for (const item of items) target.push(item);
+  return target;
 }
 
 /** An id as one path segment: ids are UUIDs, but nothing from outside may add a segment or a query. */

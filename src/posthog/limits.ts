@@ -37,17 +37,18 @@ export class Semaphore {
 }
 
 /**
- * A sliding one-minute window of request start times. PostHog throttles personal-API-key requests at
- * 480/minute (burst) per key (API.md §1 "Rate limits"); staying under a lower budget avoids 429s rather
- * than recovering from them.
+ * A sliding window of request start times (one minute unless told otherwise). PostHog throttles
+ * personal-API-key requests at 480/minute (burst) and 4800/hour (sustained) per key (API.md §1 "Rate
+ * limits", §12); staying under lower budgets avoids 429s rather than recovering from them.
  */
 export class RequestBudget {
   private readonly starts: number[] = [];
-  private static readonly WINDOW_MS = 60_000;
 
   constructor(
     private readonly perMinute: number,
     private readonly now: () => number,
+    /** The window's length; `perMinute` is then "per window". */
+    private readonly windowMs = 60_000,
   ) {
     if (!(perMinute > 0)) throw new RangeError(`requestsPerMinute must be positive, not ${perMinute}`);
   }
@@ -58,11 +59,11 @@ export class RequestBudget {
    */
   reserve(): number {
     const t = this.now();
-    while (this.starts.length > 0 && this.starts[0]! <= t - RequestBudget.WINDOW_MS) this.starts.shift();
+    while (this.starts.length > 0 && this.starts[0]! <= t - this.windowMs) this.starts.shift();
     let slot = t;
     if (this.starts.length >= this.perMinute) {
       // The window is full: wait until the request `perMinute` places back leaves it.
-      slot = this.starts[this.starts.length - this.perMinute]! + RequestBudget.WINDOW_MS;
+      slot = this.starts[this.starts.length - this.perMinute]! + this.windowMs;
     }
     // Keep the list ordered even when reservations lie in the future.
     const last = this.starts[this.starts.length - 1];

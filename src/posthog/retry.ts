@@ -7,8 +7,14 @@
 /** Statuses that mean "not now": throttled (API.md §1 "Rate limits") or a gateway/overload answer. */
 export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([429, 502, 503, 504]);
 
-/** Longest wait dwctl accepts from a Retry-After header; a longer one is shortened and PostHog asked again. */
-export const MAX_RETRY_AFTER_MS = 60_000;
+/**
+ * How long one API call may spend waiting and retrying in all, Retry-After included, by default. A server
+ * that asks for a longer wait is refused at once (and the user told), rather than waited on in silence.
+ */
+export const DEFAULT_RETRY_BUDGET_MS = 120_000;
+
+/** Waits at least this long are announced on stderr (what is waited for, why, how long). */
+export const ANNOUNCED_WAIT_MS = 3_000;
 
 /**
  * Network errors raised before a single byte of the request left: the connection was never made, so
@@ -51,7 +57,9 @@ export class AttemptTimeout extends Error {
  * bug, e.g. an invalid argument or an unmatched MockAgent route, and must surface as is).
  */
 export function classifyNetworkError(error: unknown): NetworkFailure | undefined {
-  if (error instanceof AttemptTimeout) return { code: 'timeout', notSent: false, permanent: false };
+  // A server that stayed silent for the whole deadline is not tried again: the user set (or accepted) that
+  // deadline, and a hung PostHog must fail after it, not after several more.
+  if (error instanceof AttemptTimeout) return { code: 'timeout', notSent: false, permanent: true };
   const code = errorCode(error) ?? errorCode((error as { cause?: unknown } | null)?.cause);
   if (code === undefined) return undefined;
   const network =
@@ -73,7 +81,8 @@ function errorCode(error: unknown): string | undefined {
 
 /**
  * The delay a `Retry-After` header asks for, in ms: either delta-seconds or an HTTP-date (RFC 9110
- * §10.2.3). Undefined when absent or unreadable; capped at MAX_RETRY_AFTER_MS; a past date means 0.
+ * §10.2.3). Undefined when absent or unreadable; a past date means 0. Not capped: the caller weighs it
+ * against its retry budget and refuses what does not fit.
  */
 export function parseRetryAfter(value: string | string[] | undefined, now: number): number | undefined {
   const raw = Array.isArray(value) ? value[0] : value;
@@ -86,7 +95,7 @@ export function parseRetryAfter(value: string | string[] | undefined, now: numbe
     if (Number.isNaN(at)) return undefined;
     ms = at - now;
   }
-  return Math.min(Math.max(0, ms), MAX_RETRY_AFTER_MS);
+  return Math.max(0, ms);
 }
 
 /** Exponential backoff with full jitter: a uniform delay in [0, min(cap, base·2^(retry-1))). */

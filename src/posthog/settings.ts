@@ -185,3 +185,24 @@ function checkProjectId(value: string, source: SettingSource): string {
     `${describe(source, 'project')}: "${value}" is not a PostHog project id. Use the number from your project's URL (…/project/<id>) or from its settings page.`,
   );
 }
+
+/** Longest `--request-timeout` accepted: an hour is already far beyond any answer PostHog gives. */
+const MAX_REQUEST_TIMEOUT_S = 3600;
+
+/**
+ * The per-request deadline in ms from `--request-timeout SECONDS` or `DWCTL_REQUEST_TIMEOUT` (the flag
+ * wins), or undefined for the client's default. A value that is not a positive number of seconds is
+ * refused (exit 3) rather than silently replaced.
+ */
+export function resolveRequestTimeout(flag: string | undefined, env: Record<string, string | undefined>): number | undefined {
+  const setting = flag !== undefined ? { value: flag, where: '--request-timeout' } : env.DWCTL_REQUEST_TIMEOUT?.trim() ? { value: env.DWCTL_REQUEST_TIMEOUT, where: 'DWCTL_REQUEST_TIMEOUT' } : undefined;
+  if (!setting) return undefined;
+  const text = setting.value.trim().replace(/s$/, '');
+  const seconds = /^\d+(\.\d+)?$/.test(text) ? Number(text) : NaN;
+  if (!(seconds > 0) || seconds > MAX_REQUEST_TIMEOUT_S) {
+    throw new ConnectionSettingsError(
+      `${setting.where}: ${JSON.stringify(setting.value.slice(0, 40))} is not a timeout dwctl accepts. Give a number of seconds between 0.001 and ${MAX_REQUEST_TIMEOUT_S}, e.g. 30.`,
+    );
+  }
+  return Math.max(1, Math.round(seconds * 1000));
+}

@@ -3,7 +3,15 @@ import type { SecretMasker } from '../secrets.js';
 import { VERSION } from '../version.js';
 import { AmbiguousRequestError, PostHogUnreachableError, apiErrorFromResponse, readErrorBody, unexpectedResponse, type RequestContext } from './errors.js';
 import { RequestBudget, Semaphore } from './limits.js';
-import { AttemptTimeout, RETRYABLE_STATUSES, backoffDelay, classifyNetworkError, parseRetryAfter, type NetworkFailure } from './retry.js';
+import {
+  ANNOUNCED_WAIT_MS,
+  AttemptTimeout,
+  RETRYABLE_STATUSES,
+  backoffDelay,
+  classifyNetworkError,
+  parseRetryAfter,
+  type NetworkFailure,
+} from './retry.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
@@ -59,7 +67,15 @@ export interface TransportOptions {
   maxRetries: number;
   concurrency: number;
   requestsPerMinute: number;
+  /** Requests started per sliding hour (PostHog's sustained limit, API.md §1). */
+  requestsPerHour: number;
+  /** Total time one call may spend on waits and retries, Retry-After included. */
+  retryBudgetMs: number;
+  /** Largest response body read; a longer one is cut off and refused. */
+  maxResponseBytes: number;
   log?: ((line: string) => void) | undefined;
+  /** Always-on notices (stderr): a wait of several seconds says what it waits for, why and how long. */
+  notice?: ((line: string) => void) | undefined;
   sleep: (ms: number) => Promise<void>;
   random: () => number;
   now: () => number;
@@ -68,7 +84,22 @@ export interface TransportOptions {
 /** What one attempt produced. */
 type Outcome =
   | { kind: 'response'; status: number; headers: Record<string, string | string[] | undefined>; text: string }
-  | { kind: 'network'; failure: NetworkFailure; error: unknown };
+  | { kind: 'network'; failure: NetworkFailure; error: unknown }
+  | { kind: 'too-large'; status: number };
+
+/** Sizes in messages: "32 MiB". */
+function mebibytes(bytes: number): string {
+  return bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : `${bytes} bytes`;
+}
+
+/** Durations in messages: "12s", "27h 46m". */
+export function seconds(ms: number): string {
+  if (!Number.isFinite(ms)) return 'forever';
+  const s = Math.ceil(ms / 1000);
+  if (s < 120) return `${s}s`;
+  if (s < 7200) return `${Math.round(s / 60)}m`;
+  return `${Math.floor(s / 3600)}h ${Math.round((s % 3600) / 60)}m`;
+}
 
 /**
  * Sends requests to one PostHog project: authorisation, JSON, timeouts, retries, and the concurrency and
@@ -80,6 +111,7 @@ export class Transport {
   readonly projectId: string;
   private readonly semaphore: Semaphore;
   private readonly budget: RequestBudget;
+  private readonly hourlyBudget: RequestBudget;
   /** Set by a 429: no request of this client starts before then (PostHog's limit is per key, not per call). */
   private pausedUntil = 0;
   private readonly counts = { requests: 0, retries: 0, byMethod: {} as Record<string, number>, byOperation: {} as Record<string, number> };
@@ -89,6 +121,7 @@ export class Transport {
     this.projectId = options.projectId;
     this.semaphore = new Semaphore(options.concurrency);
     this.budget = new RequestBudget(options.requestsPerMinute, options.now);
+    this.hourlyBudget = new RequestBudget(options.requestsPerHour, options.now, 3_600_000);
     // Registered here too, so no message or log line of this client can show the key, whoever built it.
     options.masker.add(options.apiKey);
   }
@@ -115,6 +148,8 @@ export class Transport {
   async send(spec: RequestSpec): Promise<HttpResult> {
     const path = this.fullPath(spec);
     const { maxRetries, masker } = this.options;
+    // Every wait of this call (backoff, Retry-After) must fit before this deadline, or the call gives up.
+    const deadline = this.options.now() + this.options.retryBudgetMs;
     // Once an attempt may have reached PostHog, a later 404 on DELETE means that attempt did the deleting.
     let mayHaveActed = false;
     for (let attempt = 1; ; attempt++) {
@@ -122,12 +157,15 @@ export class Transport {
       const outcome = await this.attempt(spec, path, attempt);
       const canRetry = attempt <= maxRetries;
 
+      if (outcome.kind === 'too-large') throw this.tooLarge(spec, path, outcome.status);
       if (outcome.kind === 'network') {
         const { failure } = outcome;
         if (!spec.repeatable && !failure.notSent) throw this.ambiguous(spec, path, failure.code, undefined, null, outcome.error);
         if (failure.permanent || !canRetry) throw this.unreachable(spec, path, failure, attempt, outcome.error);
         if (!failure.notSent) mayHaveActed = true;
-        await this.options.sleep(backoffDelay(attempt, this.options.random));
+        const wait = backoffDelay(attempt, this.options.random);
+        if (!this.fitsBudget(wait, deadline)) throw this.unreachable(spec, path, failure, attempt, outcome.error);
+        await this.wait(wait, `retrying ${spec.method} ${path}`, `the connection failed (${failure.code})`);
         continue;
       }
 
@@ -142,14 +180,17 @@ export class Transport {
       }
       if (RETRYABLE_STATUSES.has(status) && canRetry) {
         const retryAfter = parseRetryAfter(headers['retry-after'], this.options.now());
+        const wait = retryAfter ?? backoffDelay(attempt, this.options.random);
+        if (!this.fitsBudget(wait, deadline)) throw this.waitRefused(spec, path, status, wait, retryAfter !== undefined, deadline);
+        const why = `PostHog answered ${status}${status === 429 ? ' (rate limited)' : ''}${retryAfter !== undefined ? ` with Retry-After ${seconds(retryAfter)}` : ''}`;
         if (status === 429) {
           // 429 is certain: PostHog throttled before acting, so even a create may go again. The pause applies
           // to every request of this client, since PostHog counts per key.
-          const wait = retryAfter ?? backoffDelay(attempt, this.options.random);
+          this.announce(wait, `retrying ${spec.method} ${path}`, why);
           this.pausedUntil = Math.max(this.pausedUntil, this.options.now() + wait);
         } else {
           mayHaveActed = true;
-          await this.options.sleep(retryAfter ?? backoffDelay(attempt, this.options.random));
+          await this.wait(wait, `retrying ${spec.method} ${path}`, why);
         }
         continue;
       }
@@ -158,14 +199,33 @@ export class Transport {
     }
   }
 
+  /** Whether a wait of `ms` still leaves the call inside its retry budget. */
+  private fitsBudget(ms: number, deadline: number): boolean {
+    return this.options.now() + ms <= deadline;
+  }
+
+  /** Sleep, saying so on stderr first when the wait is long enough to look like a hang. */
+  private async wait(ms: number, what: string, why: string): Promise<void> {
+    this.announce(ms, what, why);
+    await this.options.sleep(ms);
+  }
+
+  private announce(ms: number, what: string, why: string): void {
+    if (ms < ANNOUNCED_WAIT_MS || !this.options.notice) return;
+    this.options.notice(this.options.masker.mask(`Waiting ${seconds(ms)} before ${what}: ${why}.`));
+  }
+
   /** One attempt under the shared limits. Never throws for HTTP or network failures: it reports them. */
   private async attempt(spec: RequestSpec, path: string, attempt: number): Promise<Outcome> {
     const release = await this.semaphore.acquire();
     try {
+      // The 429 that set a pause was announced where it happened; this only holds the request back.
       const paused = this.pausedUntil - this.options.now();
       if (paused > 0) await this.options.sleep(paused);
-      const wait = this.budget.reserve();
-      if (wait > 0) await this.options.sleep(wait);
+      const perMinute = this.budget.reserve();
+      if (perMinute > 0) await this.wait(perMinute, `${spec.method} ${path}`, `dwctl keeps under PostHog's rate limit (${this.options.requestsPerMinute} requests a minute)`);
+      const perHour = this.hourlyBudget.reserve();
+      if (perHour > 0) await this.wait(perHour, `${spec.method} ${path}`, `dwctl keeps under PostHog's hourly rate limit (${this.options.requestsPerHour} requests an hour)`);
 
       this.counts.requests++;
       if (attempt > 1) this.counts.retries++;
@@ -184,7 +244,7 @@ export class Transport {
 
   /** The HTTP exchange itself, body included, under one deadline. */
   private async exchange(spec: RequestSpec, path: string): Promise<Outcome> {
-    const { timeoutMs, apiKey, dispatcher } = this.options;
+    const { timeoutMs, apiKey, dispatcher, maxResponseBytes } = this.options;
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(new AttemptTimeout(timeoutMs)), timeoutMs);
     const headers: Record<string, string> = {
@@ -202,7 +262,23 @@ export class Transport {
         signal: controller.signal,
         ...(dispatcher ? { dispatcher } : {}),
       });
-      const text = await response.body.text();
+      // Read under a cap: a body is kept in memory whole, so a hostile or broken server could exhaust it.
+      const declared = Number(response.headers['content-length']);
+      if (Number.isFinite(declared) && declared > maxResponseBytes) {
+        response.body.destroy();
+        return { kind: 'too-large', status: response.statusCode };
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for await (const chunk of response.body) {
+        size += (chunk as Buffer).length;
+        if (size > maxResponseBytes) {
+          response.body.destroy();
+          return { kind: 'too-large', status: response.statusCode };
+        }
+        chunks.push(chunk as Buffer);
+      }
+      const text = Buffer.concat(chunks, size).toString('utf8');
       return { kind: 'response', status: response.statusCode, headers: response.headers, text };
     } catch (error) {
       const failure = classifyNetworkError(controller.signal.aborted ? controller.signal.reason : error);
@@ -216,9 +292,9 @@ export class Transport {
   private logAttempt(method: string, path: string, outcome: Outcome, ms: number, attempt: number): void {
     const { log, masker } = this.options;
     if (!log) return;
-    const status = outcome.kind === 'response' ? String(outcome.status) : '-';
+    const status = outcome.kind === 'network' ? '-' : String(outcome.status);
     const retry = attempt > 1 ? ` retry ${attempt - 1}` : '';
-    const error = outcome.kind === 'network' ? ` error ${outcome.failure.code}` : '';
+    const error = outcome.kind === 'network' ? ` error ${outcome.failure.code}` : outcome.kind === 'too-large' ? ' error body-too-large' : '';
     // Method, path, status and time only: headers and bodies can carry secrets.
     log(masker.mask(`${method} ${path} ${status} ${ms}ms${retry}${error}`));
   }
@@ -228,7 +304,7 @@ export class Transport {
       status !== undefined
         ? `PostHog answered ${status}${said ? ` ("${said}")` : ''}`
         : reason === 'timeout'
-          ? `PostHog did not answer within ${this.options.timeoutMs / 1000}s`
+          ? `PostHog did not answer within ${this.options.timeoutMs / 1000}s (the request timeout: --request-timeout or DWCTL_REQUEST_TIMEOUT)`
           : `the connection failed (${reason})`;
     const message = this.options.masker.mask(
       `${spec.method} ${path} was sent, then ${what}, so PostHog may or may not have carried it out. dwctl does not send it again blindly` +
@@ -244,7 +320,7 @@ export class Transport {
   private unreachable(spec: RequestSpec, path: string, failure: NetworkFailure, attempts: number, cause: unknown): PostHogUnreachableError {
     const why =
       failure.code === 'timeout'
-        ? `no answer within ${this.options.timeoutMs / 1000}s`
+        ? `no answer within ${this.options.timeoutMs / 1000}s, the request timeout`
         : failure.code === 'ENOTFOUND'
           ? 'the host name does not resolve'
           : /CERT|TLS|SSL/.test(failure.code)
@@ -252,9 +328,33 @@ export class Transport {
             : failure.code;
     const tries = attempts > 1 ? ` after ${attempts} attempts` : '';
     const message = this.options.masker.mask(`Could not reach PostHog at ${this.host} (${why})${tries} for ${spec.method} ${path}.`);
-    return new PostHogUnreachableError(spec.method, this.options.masker.mask(path), failure.code, message, {
-      cause,
-      hint: `Check the host setting (--host, POSTHOG_HOST or posthog.host; now ${this.host}), your network and proxy, and https://status.posthog.com.`,
+    const hint =
+      failure.code === 'timeout'
+        ? `Raise the timeout with --request-timeout SECONDS or DWCTL_REQUEST_TIMEOUT if PostHog is just slow; else check your network and proxy (HTTPS_PROXY, NO_PROXY) and https://status.posthog.com.`
+        : `Check the host setting (--host, POSTHOG_HOST or posthog.host; now ${this.host}), your network and proxy (HTTPS_PROXY, NO_PROXY), and https://status.posthog.com.`;
+    return new PostHogUnreachableError(spec.method, this.options.masker.mask(path), failure.code, message, { cause, hint });
+  }
+
+  /** A body over the cap: not PostHog as it answers these calls, so nothing of it is used. */
+  private tooLarge(spec: RequestSpec, path: string, status: number): PostHogUnreachableError {
+    const cap = mebibytes(this.options.maxResponseBytes);
+    const message = this.options.masker.mask(
+      `PostHog's answer (HTTP ${status}) to ${spec.method} ${path} is larger than dwctl's limit of ${cap} for one response; dwctl stopped reading it.`,
+    );
+    return new PostHogUnreachableError(spec.method, this.options.masker.mask(path), 'body-too-large', message, {
+      hint: `Check that ${this.host} is PostHog (a proxy or another server may be answering).`,
+    });
+  }
+
+  /** PostHog asked for a wait that does not fit in the call's retry budget: refuse it, and say so. */
+  private waitRefused(spec: RequestSpec, path: string, status: number, wait: number, fromHeader: boolean, deadline: number): PostHogUnreachableError {
+    const left = Math.max(0, deadline - this.options.now());
+    const asked = fromHeader ? `asked dwctl to wait ${seconds(wait)} (Retry-After)` : `needs a wait of ${seconds(wait)}`;
+    const message = this.options.masker.mask(
+      `PostHog answered ${status} to ${spec.method} ${path} and ${asked}, more than is left of this request's retry budget (${seconds(left)} of ${seconds(this.options.retryBudgetMs)}); dwctl gave up instead of waiting.`,
+    );
+    return new PostHogUnreachableError(spec.method, this.options.masker.mask(path), `http-${status}`, message, {
+      hint: status === 429 ? 'PostHog is rate-limiting this API key (480 requests a minute, 4800 an hour); run again later.' : 'Run again later; see https://status.posthog.com.',
     });
   }
 }

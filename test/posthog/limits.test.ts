@@ -46,7 +46,7 @@ describe('parseRetryAfter', () => {
     ['0', 0],
     [new Date(now + 42_000).toUTCString(), 42_000],
     [new Date(now - 5_000).toUTCString(), 0],
-    ['86400', 60_000],
+    ['86400', 86_400_000],
   ])('%s → %i ms', (value, ms) => expect(parseRetryAfter(value, now)).toBe(ms));
 
   it('ignores what it cannot read', () => {
@@ -81,7 +81,7 @@ describe('classifyNetworkError', () => {
 
   it('reads the code from `cause` and knows its own timeout', () => {
     expect(classifyNetworkError(Object.assign(new Error('fetch failed'), { cause: netError('ECONNRESET') }))?.code).toBe('ECONNRESET');
-    expect(classifyNetworkError(new AttemptTimeout(10))).toEqual({ code: 'timeout', notSent: false, permanent: false });
+    expect(classifyNetworkError(new AttemptTimeout(10))).toEqual({ code: 'timeout', notSent: false, permanent: true });
   });
 
   it('leaves programming errors alone', () => {

@@ -233,12 +233,45 @@ describe('Retry-After (429)', () => {
     expect(h.sleeps).toEqual([30_000]);
   });
 
-  it('caps a very long Retry-After at 60 s', async () => {
+  it('refuses a Retry-After longer than the retry budget at once, and says so (exit 3), instead of waiting', async () => {
     h = harness();
-    h.pool.intercept({ path: `${SOURCES}/src/`, method: 'GET' }).reply(429, throttled, { headers: { 'retry-after': '3600' } });
+    h.pool.intercept({ path: `${SOURCES}/src/`, method: 'GET' }).reply(429, throttled, { headers: { 'retry-after': '100000' } });
+    const error = await rejection(h.client.getSource('src'));
+    expect(h.sleeps).toEqual([]);
+    expect(h.client.stats.requests).toBe(1);
+    expect(error).toMatchObject({ name: 'PostHogUnreachableError', exitCode: 3 });
+    expect(error.message).toMatch(/asked dwctl to wait 27h 47m \(Retry-After\), more than is left of this request's retry budget \(2m of 2m\); dwctl gave up/);
+  });
+
+  it('a Retry-After too large for a number is refused like any other', async () => {
+    h = harness();
+    h.pool.intercept({ path: `${SOURCES}/src/`, method: 'GET' }).reply(503, '', { headers: { 'retry-after': '9'.repeat(400) } });
+    const error = await rejection(h.client.getSource('src'));
+    expect(h.sleeps).toEqual([]);
+    expect(error.message).toMatch(/wait forever \(Retry-After\)/);
+  });
+
+  it('the waits of one call share one budget: waits that fit are taken, the one that does not is refused', async () => {
+    let clock = NOW;
+    h = harness({ now: () => clock, sleep: async (ms) => void (clock += ms), retryBudgetMs: 100_000 });
+    h.pool
+      .intercept({ path: `${SOURCES}/src/`, method: 'GET' })
+      .reply(503, '', { headers: { 'retry-after': '40' } })
+      .times(3);
+    const error = await rejection(h.client.getSource('src'));
+    // 40 s + 40 s fit in 100 s; a third 40 s would end at 120 s.
+    expect(h.client.stats.requests).toBe(3);
+    expect(error.message).toMatch(/more than is left of this request's retry budget \(20s of 100s\)/);
+  });
+
+  it('announces a wait of several seconds (what, why, how long); short waits stay quiet', async () => {
+    const notices: string[] = [];
+    h = harness({ notice: (line) => notices.push(line) });
+    h.pool.intercept({ path: `${SOURCES}/src/`, method: 'GET' }).reply(429, throttled, { headers: { 'retry-after': '12' } });
+    h.pool.intercept({ path: `${SOURCES}/src/`, method: 'GET' }).reply(503, '', { headers: { 'retry-after': '1' } });
     h.pool.intercept({ path: `${SOURCES}/src/`, method: 'GET' }).reply(200, SOURCE);
     await h.client.getSource('src');
-    expect(h.sleeps).toEqual([60_000]);
+    expect(notices).toEqual([`Waiting 12s before retrying GET ${SOURCES}/src/: PostHog answered 429 (rate limited) with Retry-After 12s.`]);
   });
 
   it('backs off with jitter when there is no Retry-After', async () => {
@@ -345,24 +378,22 @@ describe('shared limits', () => {
 });
 
 describe('timeouts', () => {
-  it('gives a GET that does not answer a deadline, retries it, then reports PostHog unreachable', async () => {
+  it('gives a GET that does not answer a deadline, does not try again, and reports PostHog unreachable naming the timeout', async () => {
     h = harness({ timeoutMs: 20, maxRetries: 1 });
     h.pool
       .intercept({ path: `${SOURCES}/src/`, method: 'GET' })
       .reply(200, SOURCE)
       .delay(500)
-      .times(2);
+      .times(1);
     const started = Date.now();
     const error = await rejection(h.client.getSource('src'));
     expect(Date.now() - started).toBeLessThan(400);
     expect(error).toBeInstanceOf(PostHogUnreachableError);
     expect(error).toMatchObject({ reason: 'timeout', outcome: 'could-not-run' });
-    expect(error.message).toMatch(/no answer within 0.02s/);
-    expect(h.client.stats.requests).toBe(2);
-    expect(h.logs.map((l) => l.replace(/ \d+ms/, ' Nms'))).toEqual([
-      `GET ${SOURCES}/src/ - Nms error timeout`,
-      `GET ${SOURCES}/src/ - Nms retry 1 error timeout`,
-    ]);
+    expect(error.message).toMatch(/no answer within 0.02s, the request timeout/);
+    expect((error as PostHogUnreachableError).hint).toMatch(/--request-timeout SECONDS or DWCTL_REQUEST_TIMEOUT/);
+    expect(h.client.stats.requests).toBe(1);
+    expect(h.logs.map((l) => l.replace(/ \d+ms/, ' Nms'))).toEqual([`GET ${SOURCES}/src/ - Nms error timeout`]);
   });
 
   it('a slow answer within the deadline is fine', async () => {
