@@ -1,4 +1,5 @@
-import { access, constants, open, stat, writeFile, rename } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { access, constants, lstat, open, stat, rename, unlink } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { resolve, dirname, basename, join } from 'node:path';
 import { FileNotFoundError, DwctlError } from '../errors.js';
@@ -138,10 +139,55 @@ export async function fileExists(cwd: string, file: string): Promise<boolean> {
   }
 }
 
-/** Write via a temporary file and rename, so a killed run never leaves half a file behind. */
+class FileWriteError extends DwctlError {
+  readonly code = 'file-unwritable';
+  readonly outcome = 'could-not-run';
+}
+
+/**
+ * Write via a temporary file and rename, so a killed run never leaves half a file behind. The temporary
+ * file sits beside the target (rename is atomic only within a file system), has an unguessable name, and
+ * is created exclusively without following links (O_CREAT|O_EXCL|O_NOFOLLOW): nobody can plant a symlink
+ * at the name in advance to make dwctl write elsewhere. A target that is itself a symbolic link is refused
+ * rather than replaced or written through.
+ */
 export async function writeTextFileAtomic(cwd: string, file: string, text: string): Promise<void> {
   const target = resolve(cwd, file);
-  const temporary = join(dirname(target), `.${basename(target)}.${process.pid}.tmp`);
-  await writeFile(temporary, text, 'utf8');
-  await rename(temporary, target);
+  let mode = 0o644;
+  try {
+    const existing = await lstat(target);
+    if (existing.isSymbolicLink()) {
+      throw new FileWriteError(`${file}: is a symbolic link; dwctl does not write through links. Pass the real path instead.`);
+    }
+    if (!existing.isFile()) throw new FileWriteError(`${file}: is not a regular file, so dwctl will not replace it`);
+    // Keep the permissions the file had.
+    mode = existing.mode & 0o777;
+  } catch (error) {
+    if (error instanceof FileWriteError) throw error;
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw unwritable(file, error);
+  }
+  const temporary = join(dirname(target), `.${basename(target)}.${randomBytes(12).toString('hex')}.tmp`);
+  let handle;
+  try {
+    handle = await open(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0), mode);
+  } catch (error) {
+    throw unwritable(file, error);
+  }
+  try {
+    await handle.writeFile(text, 'utf8');
+    await handle.sync();
+    await handle.close();
+    handle = undefined;
+    await rename(temporary, target);
+  } catch (error) {
+    await handle?.close().catch(() => undefined);
+    await unlink(temporary).catch(() => undefined);
+    throw unwritable(file, error);
+  }
+}
+
+function unwritable(file: string, error: unknown): FileWriteError {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return new FileWriteError(`${file}: cannot be written: its directory does not exist`);
+  return new FileWriteError(`${file}: cannot be written (${code ?? 'unknown error'})`);
 }

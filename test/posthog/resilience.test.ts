@@ -391,7 +391,7 @@ describe('timeouts', () => {
     expect(error).toBeInstanceOf(PostHogUnreachableError);
     expect(error).toMatchObject({ reason: 'timeout', outcome: 'could-not-run' });
     expect(error.message).toMatch(/no answer within 0.02s, the request timeout/);
-    expect((error as PostHogUnreachableError).hint).toMatch(/--request-timeout SECONDS or DWCTL_REQUEST_TIMEOUT/);
+    expect(error.hint).toMatch(/--request-timeout SECONDS or DWCTL_REQUEST_TIMEOUT/);
     expect(h.client.stats.requests).toBe(1);
     expect(h.logs.map((l) => l.replace(/ \d+ms/, ' Nms'))).toEqual([`GET ${SOURCES}/src/ - Nms error timeout`]);
   });
