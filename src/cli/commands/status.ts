@@ -13,6 +13,14 @@ import { fileConnection, loadFile } from '../workflow.js';
 import type { PostHogReader } from '../../plan/observe.js';
 import type { DesiredState } from '../../config/desired.js';
 
+/**
+ * The shortest time between --watch refreshes. PostHog allows a key 480 requests a minute and 4800 an hour
+ * (API.md §1, §12), shared with everything else using it; `--interval 0` must not spend them in a loop.
+ */
+export const MIN_WATCH_INTERVAL_MS = 2_000;
+/** Spacing per request of one refresh that keeps a watch under 4000 requests an hour (below PostHog's 4800). */
+const HOURLY_PACE_MS = 900;
+
 export class StatusCommand extends RemoteCommand {
   static override paths = [['status']];
   static override usage = Command.Usage({
@@ -41,18 +49,34 @@ export class StatusCommand extends RemoteCommand {
   }
 
   protected async run(): Promise<ExitCode> {
-    const intervalMs = parseDuration(this.interval);
-    if (intervalMs === undefined) throw new UsageProblem(`--interval "${this.interval}": expected a duration such as 5s or 1m`);
+    const requested = parseDuration(this.interval);
+    if (requested === undefined) throw new UsageProblem(`--interval "${this.interval}": expected a duration such as 5s or 1m`);
+    let intervalMs = requested;
+    if (this.watch && requested < MIN_WATCH_INTERVAL_MS) {
+      intervalMs = MIN_WATCH_INTERVAL_MS;
+      this.context.stderr.write(`--interval ${this.interval} is below the minimum of ${MIN_WATCH_INTERVAL_MS / 1000}s (PostHog rate-limits the API key); refreshing every ${MIN_WATCH_INTERVAL_MS / 1000}s.\n`);
+    }
     const loaded = await loadFile(this, this.file);
     const client = await connect(this, fileConnection(loaded));
     const rounds = this.watch ? (this.count ?? Infinity) : 1;
+    let slowedDown = false;
     for (let round = 1; round <= rounds; round++) {
+      const before = client.stats.requests;
       const report = await readStatus(client, loaded.desired, this.all);
+      // A refresh costs one request per shown source plus the list: space refreshes so a watch left running
+      // for hours stays under PostHog's hourly limit, whatever the interval asked for.
+      const paced = Math.max(intervalMs, (client.stats.requests - before) * HOURLY_PACE_MS);
+      if (paced > intervalMs && !slowedDown) {
+        slowedDown = true;
+        this.context.stderr.write(
+          `Refreshing every ${Math.ceil(paced / 1000)}s instead of ${Math.ceil(intervalMs / 1000)}s: each refresh makes ${client.stats.requests - before} requests, and PostHog allows 4800 an hour.\n`,
+        );
+      }
       if (this.watch && this.context.isTTY && this.format === 'text') this.context.stdout.write('\u001b[2J\u001b[H');
       // --watch --format json: one compact document per line (JSON Lines), so a reader can take each refresh as it comes.
       const text = this.watch && this.format === 'json' ? `${JSON.stringify(report)}\n` : statusRenderers[this.format](report, { color: this.useColor() });
       this.context.stdout.write(this.masker.mask(text));
-      if (round < rounds) await new Promise((r) => setTimeout(r, intervalMs));
+      if (round < rounds) await new Promise((r) => setTimeout(r, paced));
     }
     return ExitCode.Ok;
   }
