@@ -10,6 +10,7 @@ import type { Context, RequestInfo, ResolvedOptions } from './context.js';
 import { createDrivers } from './drivers/index.js';
 import type { StripeAccount } from './drivers/stripe.js';
 import { FaultController, type FaultRule, parseFaultRules } from './faults.js';
+import { HostileController } from './hostile.js';
 import { hog, HttpReply, notFound, throttled } from './responses.js';
 import { handleSchemas, schemaActionScope } from './schemas-api.js';
 import { handleSources, sourceActionScope } from './sources-api.js';
@@ -18,6 +19,7 @@ import { SyncSimulator } from './sync.js';
 
 export { EmulatorState } from './state.js';
 export { FaultController, type FaultRule } from './faults.js';
+export { HostileController, type HostileRule } from './hostile.js';
 
 export interface EmulatorOptions {
   port?: number;
@@ -45,7 +47,7 @@ export interface RecordedRequest {
   method: string;
   /** Path with query string. */
   path: string;
-  /** 0 when the connection was reset instead of answered. */
+  /** 0 when the connection was reset instead of answered; -1 when a hostile behaviour (hostile.ts) answered. */
   status: number;
   body: unknown;
   timestamp: string;
@@ -57,6 +59,8 @@ export interface Emulator {
   state: EmulatorState;
   requests: RecordedRequest[];
   faults: FaultController;
+  /** Behaviours no PostHog has (hangs, huge bodies, …), for adversarial tests (hostile.ts). */
+  hostile: HostileController;
   reset(): void;
   close(): Promise<void>;
 }
@@ -123,6 +127,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const sync = new SyncSimulator(state, () => resolved.syncDurationMs, () => resolved.failingSyncs);
   const drivers = createDrivers({ stripeKeys: resolved.stripeKeys, integrations: resolved.integrations });
   const faults = new FaultController(options.faultSeed ?? 1);
+  const hostile = new HostileController();
   const limiter = new RateLimiter(options.rateLimitPerMinute ?? 480);
   const requests: RecordedRequest[] = [];
   const log = options.log ?? (() => undefined);
@@ -131,6 +136,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     sync.stopAll();
     state.clear();
     faults.clear();
+    hostile.clear();
     limiter.clear();
     requests.length = 0;
   }
@@ -194,6 +200,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       log(`${method} ${url.pathname}${url.search} -> ${status === 0 ? 'connection reset' : status}`);
     };
 
+    const hostileRule = isInspection ? null : hostile.match(method, url.pathname, text);
+    if (hostileRule) {
+      record(-1, safeParse(text));
+      await hostile.play(hostileRule, req, res);
+      return;
+    }
+
     let parsedBody: unknown;
     let reply: HttpReply;
     const rule = isInspection ? null : faults.match(method, url.pathname);
@@ -246,6 +259,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     state,
     requests,
     faults,
+    hostile,
     reset,
     close: async () => {
       sync.stopAll();
