@@ -5,6 +5,7 @@ import type { Change, Plan } from '../plan/types.js';
 import type { SecretMasker } from '../secrets.js';
 import { sourceModule } from '../sources/index.js';
 import type { SourceTypeInfo } from '../wizard/catalog.js';
+import { explainRefusedCreate } from './concurrent-create.js';
 
 /** The PostHog calls apply makes, beyond plan's reads. The client satisfies this; tests may fake it. */
 export interface PostHogWriter extends PostHogReader {
@@ -212,7 +213,9 @@ async function createSource(client: PostHogWriter, change: Change, tables: Chang
     try {
       return (await client.createSource(body)).id;
     } catch (error) {
-      if (!isAmbiguous(error) || attempt >= 3) throw error;
+      // A refusal may be a lost race with another run that created this source after our plan.
+      if (!isAmbiguous(error)) throw await explainRefusedCreate(client, inputs.source.type, body.prefix, error);
+      if (attempt >= 3) throw error;
       const existing = await client.findSource(inputs.source.type, body.prefix);
       if (existing) return existing.id;
     }

@@ -10,6 +10,10 @@ export const ExitCode = {
   Changes: 2,
   /** Could not run: bad usage, file not found, PostHog unreachable, authentication or permission refused. */
   CouldNotRun: 3,
+  /** `apply` stopped by SIGINT (128 + 2, the shell convention), after saying what was done and what was not. */
+  InterruptedSigint: 130,
+  /** `apply` stopped by SIGTERM (128 + 15). */
+  InterruptedSigterm: 143,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 

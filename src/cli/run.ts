@@ -9,7 +9,10 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-process.exitCode = await main(process.argv.slice(2), {
+/** Set once a command took over a signal and it arrived: the process then ends as soon as main returns. */
+let interrupted = false;
+
+const exitCode = await main(process.argv.slice(2), {
   stdin: process.stdin,
   stdout: process.stdout,
   stderr: process.stderr,
@@ -17,4 +20,21 @@ process.exitCode = await main(process.argv.slice(2), {
   colorDepth: process.stdout.isTTY ? process.stdout.getColorDepth() : 1,
   cwd: process.cwd(),
   isTTY: Boolean(process.stdin.isTTY && process.stderr.isTTY),
+  onInterrupt: (handler) => {
+    const onSignal = (signal: 'SIGINT' | 'SIGTERM') => {
+      // A second signal while the first is being reported: stop at once.
+      if (interrupted) process.exit(signal === 'SIGINT' ? 130 : 143);
+      interrupted = true;
+      handler(signal);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    return () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    };
+  },
 });
+// After an interrupt, requests still in flight must not keep the process alive until their timeouts.
+if (interrupted) process.exit(exitCode);
+process.exitCode = exitCode;

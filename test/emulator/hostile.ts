@@ -16,7 +16,12 @@ export type HostileBehaviour =
   /** A valid list page (DRF shape, `next: null`) with `items` sources. */
   | { kind: 'huge-page'; items: number }
   /** Answer `status` with this Retry-After value, every time. */
-  | { kind: 'retry-after'; status: 429 | 503; value: string };
+  | { kind: 'retry-after'; status: 429 | 503; value: string }
+  /**
+   * Run `action` (given the raw request body), then handle the request normally: another client acting
+   * between dwctl's plan and its request, e.g. a concurrent apply creating the same source.
+   */
+  | { kind: 'meanwhile'; action: (body: string) => Promise<void> };
 
 export interface HostileRule {
   /** A name for `hits`. */
@@ -87,6 +92,8 @@ export class HostileController {
       case 'hang':
         // Nothing is written; the connection is closed by the client or by close().
         return;
+      case 'meanwhile':
+        throw new Error('meanwhile is not an answer: the server runs its action and goes on');
       case 'slow-body': {
         res.writeHead(200, { 'Content-Type': 'application/json' });
         res.write('{"results": [');

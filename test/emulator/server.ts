@@ -201,7 +201,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     };
 
     const hostileRule = isInspection ? null : hostile.match(method, url.pathname, text);
-    if (hostileRule) {
+    if (hostileRule?.behaviour.kind === 'meanwhile') await hostileRule.behaviour.action(text);
+    else if (hostileRule) {
       record(-1, safeParse(text));
       await hostile.play(hostileRule, req, res);
       return;

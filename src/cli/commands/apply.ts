@@ -1,7 +1,7 @@
 import { Command, Option } from 'clipanion';
 import * as t from 'typanion';
 import { createInterface } from 'node:readline';
-import { applyPlan, type ApplyResult, type PostHogWriter, type SourceInputs } from '../../apply/apply.js';
+import { applyPlan, type ApplyResult, type ChangeResult, type PostHogWriter, type SourceInputs } from '../../apply/apply.js';
 import { parseDuration, waitForSyncs, type WatchedTable } from '../../apply/wait.js';
 import { hasErrors } from '../../diagnostics/diagnostic.js';
 import { StalePlanError, UsageProblem } from '../../errors.js';
@@ -13,6 +13,7 @@ import { planRenderers } from '../../render/plan.js';
 import { jsonSafe, neutraliseWorkflowCommands, terminalText } from '../../sanitize.js';
 import { bundledCatalog } from '../../wizard/bundled.js';
 import { RemoteCommand } from '../base-command.js';
+import type { InterruptSignal } from '../context.js';
 import { connect } from '../connect.js';
 import { ExitCode } from '../exit-codes.js';
 import { readPlanFile } from '../plan-file.js';
@@ -72,12 +73,25 @@ export class ApplyCommand extends RemoteCommand {
 
     const inputs = this.sourceInputs(loaded, plan);
     const color = this.useColor('stderr');
-    const result = await applyPlan(plan, client, inputs, this.masker, {
+    const started = new Set<string>();
+    const finished: ChangeResult[] = [];
+    // SIGINT/SIGTERM while changes are being made: say what is done, in flight and not started, then exit.
+    let stopInterrupts: (() => void) | undefined;
+    const interrupted = new Promise<InterruptSignal>((resolve) => (stopInterrupts = this.context.onInterrupt?.(resolve)));
+    const applying = applyPlan(plan, client, inputs, this.masker, {
       onStart: (change) => {
+        started.add(change.address);
         if (this.context.isTTY) this.context.stderr.write(style(color, `… ${change.action} ${terminalText(change.address)}\n`));
       },
-      onDone: (r) => this.context.stderr.write(`${progressLine(r, color)}\n`),
+      onDone: (r) => {
+        finished.push(r);
+        this.context.stderr.write(`${progressLine(r, color)}\n`);
+      },
     });
+    const outcome = await Promise.race([applying.then((result) => ({ result })), interrupted.then((signal) => ({ signal }))]);
+    stopInterrupts?.();
+    if ('signal' in outcome) return this.reportInterrupted(outcome.signal, plan, started, finished);
+    const { result } = outcome;
     let ok = result.ok;
     let waitLines: string[] = [];
     if (this.wait && result.ok) {
@@ -89,6 +103,29 @@ export class ApplyCommand extends RemoteCommand {
     if (this.format === 'json') this.writeJson(report.result);
     else this.context.stdout.write(this.masker.mask(applyRenderers.text(report, { color: this.useColor() }) + waitLines.map((l) => `${neutraliseWorkflowCommands(terminalText(l))}\n`).join('')));
     return ok ? ExitCode.Ok : ExitCode.Findings;
+  }
+
+  /**
+   * The report of an interrupted apply. What was done stays done; a change in flight may or may not have
+   * reached PostHog; the rest was not attempted. A re-run converges (it never duplicates a source).
+   */
+  private reportInterrupted(signal: InterruptSignal, plan: Plan, started: ReadonlySet<string>, finished: readonly ChangeResult[]): ExitCode {
+    const done = new Set(finished.map((r) => r.address));
+    const pending = plan.changes.filter((c) => c.action !== 'no-op' && !done.has(c.address));
+    const inFlight = pending.filter((c) => started.has(c.address)).map((c) => ({ address: c.address, action: c.action }));
+    const notStarted = pending.filter((c) => !started.has(c.address)).map((c) => ({ address: c.address, action: c.action }));
+    const lines = [`Interrupted by ${signal}: apply stopped before finishing.`];
+    lines.push(finished.length > 0 ? 'Finished before the interrupt:' : 'Nothing had finished before the interrupt.');
+    for (const r of finished) lines.push(`  ${progressLine(r, false)}`);
+    if (inFlight.length > 0) lines.push('In flight (sent; PostHog may or may not have carried it out):', ...inFlight.map((c) => `  … ${c.action} ${terminalText(c.address)}`));
+    if (notStarted.length > 0) lines.push('Not started:', ...notStarted.map((c) => `  - ${c.action} ${terminalText(c.address)}`));
+    lines.push('Run `dwctl plan` to see where PostHog stands, then `dwctl apply` to finish: it continues from PostHog\'s real state and never duplicates a source.');
+    this.context.stderr.write(this.masker.mask(lines.join('\n') + '\n'));
+    if (this.format === 'json') {
+      const document = { format_version: 1, ok: false, interrupted: signal, results: finished, in_flight: inFlight, not_started: notStarted };
+      this.context.stdout.write(this.masker.mask(jsonSafe(JSON.stringify(document, null, 2) + '\n')));
+    }
+    return signal === 'SIGINT' ? ExitCode.InterruptedSigint : ExitCode.InterruptedSigterm;
   }
 
   private writeJson(result: ApplyResult & { diagnostics?: Plan['diagnostics'] }): void {
