@@ -41,6 +41,9 @@ afterAll(async () => {
 });
 afterEach(() => emulator.reset());
 
+/** The sources PostHog holds (not soft-deleted). */
+const liveSources = () => (emulator.state.snapshot() as { sources: { id: string }[] }).sources;
+
 const env = () => ({ POSTHOG_HOST: emulator.url, POSTHOG_PROJECT_ID: '1', POSTHOG_PERSONAL_API_KEY: KEY, STRIPE_KEY: STRIPE });
 
 describe('a concurrent create of the same source', () => {
@@ -57,9 +60,9 @@ describe('a concurrent create of the same source', () => {
     });
     const result = await runCli(['apply', '--yes'], { cwd: dir, env: env() });
     expect(result.exitCode, result.stderr).toBe(1);
-    const id = emulator.state.snapshot().sources[0]?.id;
+    const id = liveSources()[0]?.id;
     expect(result.stderr).toContain(`✖ create source.billing: The Stripe source with prefix billing_ was created by another run meanwhile (id ${id}); run plan again.`);
-    expect(emulator.state.snapshot().sources).toHaveLength(1);
+    expect(liveSources()).toHaveLength(1);
   });
 
   it('a refusal while no such source exists is reported as PostHog said it (no false "meanwhile")', async () => {
@@ -72,7 +75,7 @@ describe('a concurrent create of the same source', () => {
     // It looked (a list after the refused create) and found nothing.
     const calls = emulator.requests.map((r) => `${r.method} ${r.path.split('?')[0]} ${r.status}`);
     expect(calls.slice(calls.indexOf('POST /api/projects/1/external_data_sources/ 400') + 1)).toContain('GET /api/projects/1/external_data_sources/ 200');
-    expect(emulator.state.snapshot().sources).toHaveLength(0);
+    expect(liveSources()).toHaveLength(0);
   });
 
   it('is detected by looking the source up, never by PostHog\'s words (API.md §0)', async () => {

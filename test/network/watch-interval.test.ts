@@ -2,6 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SecretMasker } from '../../src/secrets.js';
+import { createClient } from '../../src/posthog/index.js';
 import { runCli } from '../helpers/run-cli.js';
 import { startEmulator, type Emulator } from '../emulator/server.js';
 
@@ -12,7 +14,7 @@ import { startEmulator, type Emulator } from '../emulator/server.js';
 let emulator: Emulator;
 let dir: string;
 beforeAll(async () => {
-  emulator = await startEmulator();
+  emulator = await startEmulator({ stripeKeys: { sk_test_x: { webhookWrite: true } } });
   dir = mkdtempSync(join(tmpdir(), 'dwctl-watch-'));
   writeFileSync(join(dir, 'warehouse.yaml'), 'version: 1\nsources:\n  billing:\n    type: Stripe\n    prefix: billing_\n    config:\n      stripe_secret_key: ${STRIPE_KEY}\n    tables:\n      Customer: {sync: full_refresh}\n');
 });
@@ -36,4 +38,23 @@ describe('status --watch pacing', () => {
     expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(1_990);
     expect(times[2]! - times[1]!).toBeGreaterThanOrEqual(1_990);
   }, 20_000);
+
+  it('a refresh that makes many requests is spaced to stay under PostHog\'s hourly limit, and says so', async () => {
+    emulator.reset();
+    const other = createClient({ host: emulator.url, projectId: '1', apiKey: 'phx_test_key', masker: new SecretMasker() });
+    for (const prefix of ['a_', 'b_', 'c_', 'd_']) {
+      await other.createSource({ source_type: 'Stripe', prefix, payload: { auth_method: { selection: 'api_key', stripe_secret_key: 'sk_test_x' }, schemas: [] } });
+    }
+    emulator.requests.length = 0;
+    const result = await runCli(['status', '--all', '--watch', '--interval', '2s', '--count', '2', '--format', 'json'], {
+      cwd: dir,
+      env: { POSTHOG_HOST: emulator.url, POSTHOG_PROJECT_ID: '1', POSTHOG_PERSONAL_API_KEY: 'phx_test_key', STRIPE_KEY: 'sk_test_x' },
+    });
+    expect(result.exitCode, result.stderr).toBe(0);
+    // One list and four retrieves a refresh: 5 × 0.9 s keeps a watch under 4000 requests an hour.
+    expect(result.stderr).toContain('Refreshing every 5s instead of 2s: each refresh makes 5 requests, and PostHog allows 4800 an hour.');
+    const lists = emulator.requests.filter((r) => /external_data_sources\/\?/.test(r.path)).map((r) => Date.parse(r.timestamp));
+    expect(lists).toHaveLength(2);
+    expect(lists[1]! - lists[0]!).toBeGreaterThanOrEqual(4_400);
+  }, 30_000);
 });
