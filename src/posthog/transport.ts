@@ -157,7 +157,11 @@ export class Transport {
       const outcome = await this.attempt(spec, path, attempt);
       const canRetry = attempt <= maxRetries;
 
-      if (outcome.kind === 'too-large') throw this.tooLarge(spec, path, outcome.status);
+      if (outcome.kind === 'too-large') {
+        // The request was carried out or refused; for a create, which of the two is unknown now.
+        if (!spec.repeatable && outcome.status < 400) throw this.ambiguous(spec, path, 'body-too-large', undefined, null, undefined);
+        throw this.tooLarge(spec, path, outcome.status);
+      }
       if (outcome.kind === 'network') {
         const { failure } = outcome;
         if (!spec.repeatable && !failure.notSent) throw this.ambiguous(spec, path, failure.code, undefined, null, outcome.error);
@@ -303,7 +307,9 @@ export class Transport {
     const what =
       status !== undefined
         ? `PostHog answered ${status}${said ? ` ("${said}")` : ''}`
-        : reason === 'timeout'
+        : reason === 'body-too-large'
+          ? `PostHog's answer was larger than dwctl's limit of ${mebibytes(this.options.maxResponseBytes)} and was not read`
+          : reason === 'timeout'
           ? `PostHog did not answer within ${this.options.timeoutMs / 1000}s (the request timeout: --request-timeout or DWCTL_REQUEST_TIMEOUT)`
           : `the connection failed (${reason})`;
     const message = this.options.masker.mask(

@@ -146,3 +146,16 @@ describe('Retry-After', () => {
     expect(result.ms).toBeGreaterThanOrEqual(2_900);
   }, 15_000);
 });
+
+describe('an oversized answer to a create', () => {
+  it('is ambiguous (PostHog may have created the source), never retried blindly', async () => {
+    emulator.hostile.add({ name: 'big', method: 'POST', path: LIST, behaviour: { kind: 'huge-body', bytes: 2 * 1024 * 1024, declare: false } });
+    const client = createClient({ host: emulator.url, projectId: '1', apiKey: KEY, masker: new SecretMasker(), maxResponseBytes: 1024 * 1024 });
+    await expect(client.createSource({ source_type: 'Stripe', prefix: 'x_', payload: {} })).rejects.toMatchObject({
+      name: 'AmbiguousRequestError',
+      reason: 'body-too-large',
+      message: expect.stringMatching(/PostHog's answer was larger than dwctl's limit of 1 MiB and was not read, so PostHog may or may not have carried it out/),
+    });
+    expect(emulator.hostile.hits).toEqual(['big']);
+  });
+});
