@@ -93,7 +93,7 @@ describe('exit codes', () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ error: { code: 'posthog-unreachable' } });
     expect(r.err.split(String(port)).join('<port>')).toMatchInlineSnapshot(`
       "error: Could not reach PostHog at http://127.0.0.1:<port> (ECONNREFUSED) after 5 attempts for GET /api/projects/1/external_data_sources/?limit=100&offset=0.
-      Check the host setting (--host, POSTHOG_HOST or posthog.host; now http://127.0.0.1:<port>), your network and proxy, and https://status.posthog.com.
+      Check the host setting (--host, POSTHOG_HOST or posthog.host; now http://127.0.0.1:<port>), your network and proxy (HTTPS_PROXY, NO_PROXY), and https://status.posthog.com.
       "
     `);
   });
