@@ -1,5 +1,4 @@
 import { DwctlError } from '../errors.js';
-import { ExitCode } from '../cli/exit-codes.js';
 
 /**
  * A create refused because the source now exists: another run (a second CI job, a colleague's apply)
@@ -7,7 +6,7 @@ import { ExitCode } from '../cli/exit-codes.js';
  */
 export class CreatedMeanwhileError extends DwctlError {
   readonly code = 'created-meanwhile';
-  readonly exitCode = ExitCode.Findings;
+  readonly outcome = 'no';
   constructor(
     message: string,
     /** The id of the source the other run created. */

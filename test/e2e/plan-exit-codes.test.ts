@@ -91,7 +91,15 @@ describe('exit codes', () => {
     const r = await dwctl(['plan', '--format', 'json'], { POSTHOG_HOST: `http://127.0.0.1:${port}` });
     expect(r.exitCode).toBe(3);
     expect(JSON.parse(r.stdout)).toMatchObject({ error: { code: 'posthog-unreachable' } });
-    expect(r.err.split(String(port)).join('<port>')).toMatchInlineSnapshot(`
+    const lines = r.err.split(String(port)).join('<port>').split('\n');
+    // Backoff has full jitter: the 4th retry waits a random time below 4 s, and a wait of 3 s or more is
+    // announced first. So there is at most one such notice, in this exact form; the error is the same each run.
+    const notices = lines.filter((line) => line.startsWith('Waiting '));
+    expect(notices.length).toBeLessThanOrEqual(1);
+    for (const notice of notices) {
+      expect(notice).toMatch(/^Waiting [34]s before retrying GET \/api\/projects\/1\/external_data_sources\/\?limit=100&offset=0: the connection failed \(ECONNREFUSED\)\.$/);
+    }
+    expect(lines.filter((line) => !line.startsWith('Waiting ')).join('\n')).toMatchInlineSnapshot(`
       "error: Could not reach PostHog at http://127.0.0.1:<port> (ECONNREFUSED) after 5 attempts for GET /api/projects/1/external_data_sources/?limit=100&offset=0.
       Check the host setting (--host, POSTHOG_HOST or posthog.host; now http://127.0.0.1:<port>), your network and proxy (HTTPS_PROXY, NO_PROXY), and https://status.posthog.com.
       "

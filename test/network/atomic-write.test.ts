@@ -35,7 +35,7 @@ describe('writeTextFileAtomic', () => {
     writeFileSync(victim, 'precious\n');
     symlinkSync(victim, join(dir, 'plan.json'));
     const error = await rejection(writeTextFileAtomic(dir, 'plan.json', 'overwritten\n'));
-    expect(error).toMatchObject({ exitCode: 3, message: 'plan.json: is a symbolic link; dwctl does not write through links. Pass the real path instead.' });
+    expect(error).toMatchObject({ outcome: 'could-not-run', message: 'plan.json: is a symbolic link; dwctl does not write through links. Pass the real path instead.' });
     expect(readFileSync(victim, 'utf8')).toBe('precious\n');
     expect(lstatSync(join(dir, 'plan.json')).isSymbolicLink()).toBe(true);
   });
@@ -66,7 +66,7 @@ describe('writeTextFileAtomic', () => {
 
   it('a missing directory is a clear error (exit 3), not an engine message', async () => {
     const error = await rejection(writeTextFileAtomic(dir, 'nope/plan.json', 'x'));
-    expect(error).toMatchObject({ exitCode: 3, message: 'nope/plan.json: cannot be written: its directory does not exist' });
+    expect(error).toMatchObject({ outcome: 'could-not-run', message: 'nope/plan.json: cannot be written: its directory does not exist' });
   });
 });
 

@@ -81,7 +81,7 @@ describe('an oversized body', () => {
   it('the cap is an option of the client, checked on the streamed bytes', async () => {
     emulator.hostile.add({ name: 'big', method: 'GET', path: LIST, behaviour: { kind: 'huge-body', bytes: 5 * 1024 * 1024, declare: false } });
     const client = createClient({ host: emulator.url, projectId: '1', apiKey: KEY, masker: new SecretMasker(), maxResponseBytes: 1024 * 1024 });
-    await expect(client.listSources()).rejects.toMatchObject({ exitCode: 3, reason: 'body-too-large', message: expect.stringMatching(/limit of 1 MiB/) });
+    await expect(client.listSources()).rejects.toMatchObject({ outcome: 'could-not-run', reason: 'body-too-large', message: expect.stringMatching(/limit of 1 MiB/) });
   });
 });
 

@@ -239,7 +239,7 @@ describe('Retry-After (429)', () => {
     const error = await rejection(h.client.getSource('src'));
     expect(h.sleeps).toEqual([]);
     expect(h.client.stats.requests).toBe(1);
-    expect(error).toMatchObject({ name: 'PostHogUnreachableError', exitCode: 3 });
+    expect(error).toMatchObject({ name: 'PostHogUnreachableError', outcome: 'could-not-run' });
     expect(error.message).toMatch(/asked dwctl to wait 27h 47m \(Retry-After\), more than is left of this request's retry budget \(2m of 2m\); dwctl gave up/);
   });
 
