@@ -1,6 +1,6 @@
 import { type Stats, closeSync, constants, existsSync, fstatSync, lstatSync, openSync, readSync, realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { pathProblem } from './references.js';
+import { GIT_METADATA_PROBLEM, inGitMetadata, pathProblem } from './references.js';
 
 /**
  * `${file:PATH}` is confined: warehouse.yaml comes from pull requests, and a reference must not turn dwctl into
@@ -46,6 +46,8 @@ export function readReferencedFile(yamlDirectory: string, path: string, root = r
     realRoot = root;
   }
   if (!inside(realRoot, real)) return refuse(`the path is a symbolic link that leads outside ${describeRoot(root, yamlDirectory)}`);
+  // A symbolic link inside the repository may still lead into .git.
+  if (inGitMetadata(relative(realRoot, real).split(sep))) return refuse(GIT_METADATA_PROBLEM);
   // stat (not open) first: opening a FIFO for reading would wait for a writer.
   let stats: Stats;
   try {

@@ -105,5 +105,17 @@ export function pathProblem(path: string): string | undefined {
   if (path.includes('\u0000')) return 'the path contains a NUL character';
   if (isAbsolute(path) || /^[A-Za-z]:/.test(path) || path.startsWith('\\\\')) return 'the path is absolute: write it relative to warehouse.yaml';
   if (path.startsWith('~')) return 'the path starts with "~": write it relative to warehouse.yaml';
+  if (inGitMetadata(path.split(/[\\/]/))) return GIT_METADATA_PROBLEM;
   return undefined;
 }
+
+/**
+ * `.git/` is inside the repository but is not the repository's content: CI checkouts keep credentials there
+ * (actions/checkout writes the job's token into `.git/config`), so `${file:.git/config}` in a field that is not
+ * secret would print it in a plan or PR comment. Case-insensitive, as macOS and Windows file systems are.
+ */
+export function inGitMetadata(components: readonly string[]): boolean {
+  return components.some((component) => component.toLowerCase() === '.git');
+}
+
+export const GIT_METADATA_PROBLEM = "the path is inside .git, git's own directory (CI checkouts keep credentials there)";
