@@ -12,7 +12,7 @@ export type FileConnection = { host?: string; project_id?: number | string } | u
  * `lint` never pay for it at start-up.
  */
 export async function connect(command: RemoteCommand, file?: FileConnection): Promise<PostHogClient> {
-  const { createClient, proxyDispatcher, proxySettings, resolveConnection, resolveRequestTimeout } = await import('../posthog/index.js');
+  const { DEFAULT_REQUEST_TIMEOUT_MS, createClient, proxyDispatcher, proxySettings, resolveConnection, resolveRequestTimeout } = await import('../posthog/index.js');
   const context = command.context;
   const settings = resolveConnection({ flags: { host: command.host, project: command.project }, env: context.env, file });
   command.masker.add(settings.apiKey);
@@ -20,7 +20,7 @@ export async function connect(command: RemoteCommand, file?: FileConnection): Pr
   // HTTPS_PROXY / HTTP_PROXY / NO_PROXY (and lower-case forms) from the environment dwctl was given.
   const proxy = proxySettings(context.env);
   for (const secret of proxy?.secrets ?? []) command.masker.add(secret);
-  const dispatcher = proxyDispatcher(proxy);
+  const dispatcher = proxyDispatcher(proxy, {}, timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
   const verbose = command.context.env.DWCTL_DEBUG === '1' || (command as unknown as { verbose?: boolean }).verbose === true;
   return createClient({
     host: settings.host,

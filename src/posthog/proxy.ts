@@ -1,4 +1,4 @@
-import { EnvHttpProxyAgent, type Dispatcher } from 'undici';
+import { EnvHttpProxyAgent, Pool, type Dispatcher } from 'undici';
 import { ConnectionSettingsError } from '../errors.js';
 
 /**
@@ -56,10 +56,19 @@ export function proxySettings(env: Record<string, string | undefined>): ProxySet
 /**
  * A dispatcher that sends requests through the environment's proxy (undici's EnvHttpProxyAgent: https
  * through a CONNECT tunnel, NO_PROXY honoured), or undefined when no proxy is configured. `agentOptions`
- * is for tests (a throwaway CA to trust).
+ * is for tests (a throwaway CA to trust). `timeoutMs` bounds the proxy's own answer: undici does not pass the
+ * request's abort signal to the CONNECT it sends first, so without it a proxy that accepts the connection and
+ * never answers would hold dwctl for undici's 300 s default, whatever --request-timeout says.
  */
-export function proxyDispatcher(settings: ProxySettings | undefined, agentOptions: Record<string, unknown> = {}): Dispatcher | undefined {
+export function proxyDispatcher(settings: ProxySettings | undefined, agentOptions: Record<string, unknown> = {}, timeoutMs?: number): Dispatcher | undefined {
   if (!settings) return undefined;
+  const bounded =
+    timeoutMs === undefined
+      ? {}
+      : {
+          clientFactory: (origin: URL, options: object) => new Pool(origin, { ...options, headersTimeout: timeoutMs }),
+          proxyTls: { timeout: timeoutMs, ...(agentOptions.proxyTls as object | undefined) },
+        };
   // Empty strings, not undefined: undici would otherwise fall back to process.env, which is not ours to read.
-  return new EnvHttpProxyAgent({ ...agentOptions, httpProxy: settings.httpProxy, httpsProxy: settings.httpsProxy, noProxy: settings.noProxy });
+  return new EnvHttpProxyAgent({ ...agentOptions, ...bounded, httpProxy: settings.httpProxy, httpsProxy: settings.httpsProxy, noProxy: settings.noProxy });
 }

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
+import { createServer, type Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SecretMasker } from '../../src/secrets.js';
 import { createClient, proxyDispatcher, proxySettings } from '../../src/posthog/index.js';
@@ -104,6 +105,29 @@ describe('HTTP_PROXY and NO_PROXY, through the CLI', () => {
     expect(result.stderr).toMatch(/proxy \(HTTPS_PROXY, NO_PROXY\)/);
     expect(result.stderr).not.toMatch(/This is a bug/);
   });
+});
+
+describe('a proxy that accepts the connection and never answers', () => {
+  // undici sends the CONNECT without the request's abort signal: only a bound on the proxy's answer ends it.
+  it.each([
+    ['HTTP_PROXY, http host', () => ({ ...baseEnv() }), 'HTTP_PROXY'],
+    ['HTTPS_PROXY, https host', () => ({ ...baseEnv(), POSTHOG_HOST: 'https://posthog.invalid' }), 'HTTPS_PROXY'],
+  ])('%s: exit 3 after --request-timeout, naming it, not a hang', async (_name, env, variable) => {
+    const held: Socket[] = [];
+    const silent = createServer((socket) => void held.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(silent.address() as { port: number }).port}`;
+      const result = await runCli(['status', '--request-timeout', '1'], { cwd: dir, env: { ...env(), [variable]: url } });
+      expect(result.exitCode).toBe(3);
+      expect(result.stderr).toMatch(/no answer within 1s, the request timeout/);
+      expect(held.length).toBeGreaterThanOrEqual(1);
+      expect(emulator.requests).toEqual([]);
+    } finally {
+      for (const socket of held) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  }, 20_000);
 });
 
 describe('HTTPS_PROXY: https through a CONNECT tunnel', () => {
