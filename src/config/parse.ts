@@ -32,6 +32,8 @@ export interface ParsedFile {
 
 /** Deeper than this is refused before parsing: real files nest under ten levels; recursion must stay bounded. */
 export const MAX_NESTING_DEPTH = 256;
+/** How many alias expansions the yaml path accepts before it calls the file an alias bomb. */
+export const MAX_ALIAS_EXPANSIONS = 1000;
 
 export interface ParseOptions {
   /** Force the `yaml` path (the equivalence test compares both). */
@@ -131,7 +133,10 @@ function problemMessage(problem: YamlProblem, text: string): string {
         : `The tag ${tag} is not supported in warehouse.yaml; write the value without a tag`;
     }
     case 'TO_JS':
-      return `The YAML could not be read: ${firstLine(problem.message)}`;
+      // yaml's own text for an alias bomb ("Excessive alias count indicates a resource exhaustion attack") is a library's.
+      return /alias count/i.test(problem.message)
+        ? `The YAML could not be read: its aliases (*name) expand to more than ${MAX_ALIAS_EXPANSIONS} copies; dwctl stops reading (a warehouse.yaml needs few aliases, if any)`
+        : `The YAML could not be read: ${firstLine(problem.message)}`;
     default:
       return withReferenceHint(firstLine(problem.message), text, problem.from, problem.to);
   }

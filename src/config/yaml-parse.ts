@@ -1,4 +1,5 @@
 import { isAlias, isMap, isScalar, isSeq, parseDocument, type Node, type YAMLError } from 'yaml';
+import { MAX_ALIAS_EXPANSIONS } from './parse.js';
 import type { PositionNode, PositionPair } from './positions.js';
 
 /**
@@ -34,7 +35,7 @@ export function parseWithYaml(text: string): YamlParse {
   let value: unknown;
   if (problems.length === 0) {
     try {
-      value = document.toJS({ maxAliasCount: 1000 });
+      value = document.toJS({ maxAliasCount: MAX_ALIAS_EXPANSIONS });
     } catch (error) {
       // toJS refuses alias bombs and the like: report, do not crash.
       problems.push({ code: 'TO_JS', message: (error as Error).message, from: 0, to: 1 });
