@@ -111,7 +111,7 @@ export class DiscoverCommand extends RemoteCommand {
       return ExitCode.Findings;
     }
     // Loaded here, not at start-up: `dwctl lint` does without the yaml package.
-    const { isMap, parseDocument, YAMLMap } = await import('yaml');
+    const { isMap, parseDocument, YAMLMap } = await import('../../config/yaml-document.js');
     const document = parseDocument(loaded.text);
     const sourceNode = document.getIn(['sources', source.name], true);
     if (!isMap(sourceNode)) throw new UsageProblem(`sources.${source.name} is not a mapping`);

@@ -86,7 +86,7 @@ export class InitCommand extends DwctlCommand {
  */
 export async function defaultPrefix(name: string, typeName: string, fileText: string): Promise<string> {
   // The yaml package is loaded only when init runs (never on lint's start-up path).
-  const { parseDocument } = await import('yaml');
+  const { parseDocument } = await import('../../config/yaml-document.js');
   const prefix = prefixWithoutType(`${name}_`, typeName) ?? `${name}_`;
   let sources: unknown;
   try {
