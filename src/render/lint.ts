@@ -101,11 +101,12 @@ const renderSarif: Renderer<LintRun> = (run) => {
           driver: {
             name: 'dwctl',
             version: run.version,
-            informationUri: 'https://github.com/dwctl/dwctl',
+            // No informationUri/helpUri: dwctl has no public home yet, and a made-up URL would mislead. The
+            // docs ship inside the package (package.json "files"), so the help names the file there.
             rules: ruleIds.map((id) => ({
               id,
               shortDescription: { text: CODES[id].title },
-              helpUri: `https://github.com/dwctl/dwctl/blob/main/docs/diagnostics.md#${id}`,
+              help: { text: `See docs/diagnostics.md#${id} (in the dwctl package).` },
               defaultConfiguration: { level: sarifLevel(CODES[id].severity) },
             })),
           },

@@ -7,7 +7,7 @@ interface Sarif {
   $schema: string;
   version: string;
   runs: {
-    tool: { driver: { name: string; version: string; informationUri: string; rules: { id: string; shortDescription: { text: string }; helpUri: string; defaultConfiguration: { level: string } }[] } };
+    tool: { driver: { name: string; version: string; rules: { id: string; shortDescription: { text: string }; help: { text: string }; defaultConfiguration: { level: string } }[] } };
     results: {
       ruleId: string;
       ruleIndex: number;
@@ -30,13 +30,13 @@ describe('lint sarif renderer', () => {
     expect(log.runs[0]!.tool.driver).toMatchObject({ name: 'dwctl', version: '1.2.3' });
   });
 
-  it('lists each used code once as a rule, sorted, with its title, level and docs link', () => {
+  it('lists each used code once as a rule, sorted, with its title, level and where its docs are (no invented URL)', () => {
     const rules = sarif(ERROR, WARNING, { ...ERROR, line: 6 }).runs[0]!.tool.driver.rules;
     expect(rules.map((r) => r.id)).toEqual(['plaintext-secret', 'prefix-without-separator']);
     expect(rules[0]).toEqual({
       id: 'plaintext-secret',
       shortDescription: { text: CODES['plaintext-secret'].title },
-      helpUri: 'https://github.com/dwctl/dwctl/blob/main/docs/diagnostics.md#plaintext-secret',
+      help: { text: 'See docs/diagnostics.md#plaintext-secret (in the dwctl package).' },
       defaultConfiguration: { level: 'error' },
     });
   });
