@@ -32,7 +32,7 @@ export function authorize(
   key: string | null,
   requestedProject: string,
   projectId: number,
-  needed: 'read' | 'write',
+  needed: 'read' | 'write' | 'none',
 ): void {
   if (!key) throw hog(401, 'authentication_error', 'not_authenticated', 'Authentication credentials were not provided.');
   const spec = keys[key];
@@ -43,7 +43,10 @@ export function authorize(
   if (spec.projects && !spec.projects.includes(targetsProject)) {
     throw hog(403, 'authentication_error', 'permission_denied', `API key does not have access to the requested project '${requestedProject}'`);
   }
+  // TRICKY (posthog/permissions.py APIScopePermission): legacy keys without scopes may do anything,
+  // even actions in no scope list; a scoped key calling such an action is refused.
   if (spec.scopes === null) return;
+  if (needed === 'none') throw hog(403, 'authentication_error', 'permission_denied', 'This action does not support Personal API Key access');
   const scopes = new Set(spec.scopes);
   const ok = scopes.has('*') || scopes.has('external_data_source:write') || (needed === 'read' && scopes.has('external_data_source:read'));
   if (!ok) throw hog(403, 'authentication_error', 'permission_denied', `API key missing required scope 'external_data_source:${needed}'`);

@@ -13,6 +13,7 @@ export interface ResolvedOptions {
   failingSyncs: Record<string, string>;
   webhookHost: string;
   bulkUpdateSchemas: boolean;
+  bulkUpdateSchemasScope: 'none' | 'write';
 }
 
 export interface Context {

@@ -212,9 +212,7 @@ describe('stripe-webhook-examples.json', () => {
     const update = await call(emulator, 'POST', `external_data_sources/${id}/update_webhook_inputs/`, file.update_webhook_inputs.body);
     expect([update.status, update.body]).toEqual([file.update_webhook_inputs.status, file.update_webhook_inputs.response]);
 
-    await call(emulator, 'PATCH', `external_data_sources/${id}/bulk_update_schemas/`, {
-      schemas: [{ id: after.body.schema_mapping.customer, should_sync: false }],
-    });
+    await call(emulator, 'PATCH', `external_data_schemas/${after.body.schema_mapping.customer}/`, { should_sync: false });
     const deleted = await call(emulator, 'POST', `external_data_sources/${id}/delete_webhook/`);
     expect([deleted.status, deleted.body]).toEqual([file.delete_webhook.status, file.delete_webhook.response]);
   });

@@ -119,10 +119,12 @@ async function validateSchemas(
     if (s.should_sync !== true || (s.sync_type !== 'incremental' && s.sync_type !== 'append')) continue;
     if (!s.incremental_field) throw message('Incremental schemas given do not have an incremental field set');
     if (!s.incremental_field_type) throw message('Incremental schemas given do not have an incremental field type set');
+    // The missing-key check is incremental-only (append never merges); an `id` column in any case counts (API.md §12).
     const table = tables.get(s.name)!;
     const hasColumns = table.available_columns.length > 0;
-    const hasPk = (s.primary_key_columns?.length ?? 0) > 0 || (table.detected_primary_keys?.length ?? 0) > 0 || table.available_columns.some((c) => c.field === 'id');
-    if (hasColumns && !hasPk) {
+    const hasPk =
+      (s.primary_key_columns?.length ?? 0) > 0 || (table.detected_primary_keys?.length ?? 0) > 0 || table.available_columns.some((c) => c.field.toLowerCase() === 'id');
+    if (s.sync_type === 'incremental' && hasColumns && !hasPk) {
       throw message(`Table '${s.name}' has no primary key to sync incrementally on. Choose a primary key for it, or switch it to full table replication.`);
     }
     const lookback = s.incremental_field_lookback_seconds;
@@ -161,18 +163,20 @@ function buildSchemaRow(ctx: Context, source: SourceRow, s: SchemaRequest, table
     latestError: null,
     table: null,
     discovered: table,
+    cdcMode: syncType === 'cdc' ? 'snapshot' : null,
     createdAt: ctx.state.now(),
     deleted: false,
   };
+  // Keys are stored only where PostHog uses them (step 17, API.md §12): incremental/append keep the
+  // given key, else the detected one; CDC takes the keys read from the database (a given one is not
+  // used); full_refresh, xmin and webhook store none.
   if (incrementalStyle) {
     const resolved = resolveIncrementalField(schema, s.incremental_field ?? null, s.incremental_field_type ?? null);
     schema.incrementalField = resolved.field;
     schema.incrementalFieldType = resolved.type;
     schema.primaryKeyColumns = s.primary_key_columns?.length ? s.primary_key_columns : table.detected_primary_keys;
   } else if (syncType === 'cdc') {
-    schema.primaryKeyColumns = s.primary_key_columns?.length ? s.primary_key_columns : (primaryKeys[s.name] ?? null);
-  } else if (s.primary_key_columns?.length) {
-    schema.primaryKeyColumns = s.primary_key_columns;
+    schema.primaryKeyColumns = primaryKeys[s.name] ?? null;
   }
   return schema;
 }

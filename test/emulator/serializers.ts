@@ -44,7 +44,7 @@ export function fullSchema(schema: SchemaRow, source: SourceRow, withSource = fa
     sync_time_of_day: schema.syncTimeOfDay,
     description: schema.discovered?.description ?? null,
     primary_key_columns: schema.primaryKeyColumns,
-    cdc_table_mode: schema.cdcTableMode,
+    cdc_table_mode: schema.cdcTableMode ?? (schema.syncType === 'cdc' ? 'consolidated' : null),
     enabled_columns: schema.enabledColumns,
     row_filters: schema.rowFilters,
     available_columns: columns.map((c) => ({ name: c.field, data_type: c.type, is_nullable: c.nullable })),

@@ -16,6 +16,7 @@ import { handleSchemas, schemaActionScope } from './schemas-api.js';
 import { handleSources, sourceActionScope } from './sources-api.js';
 import { EmulatorState } from './state.js';
 import { SyncSimulator } from './sync.js';
+import { addManualEndpoint } from './webhooks.js';
 
 export { EmulatorState } from './state.js';
 export { FaultController, type FaultRule } from './faults.js';
@@ -39,6 +40,12 @@ export interface EmulatorOptions {
   log?: (line: string) => void;
   /** false = a PostHog from before `bulk_update_schemas` (the route answers 404). Default true. */
   bulkUpdateSchemas?: boolean;
+  /**
+   * Which scope list `bulk_update_schemas` is in (API.md §12, §1 scopes). `none` (default, the newest
+   * viewset read on 2026-12-01): in neither list, so a scoped personal API key gets 403 "This action
+   * does not support Personal API Key access" (legacy unscoped keys pass). `write`: a write action.
+   */
+  bulkUpdateSchemasScope?: 'none' | 'write';
   /** Seed of the fault-probability RNG (default 1). */
   faultSeed?: number;
 }
@@ -121,11 +128,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     failingSyncs: options.failingSyncs ?? {},
     webhookHost: options.webhookHost ?? 'https://webhooks.us.posthog.com',
     bulkUpdateSchemas: options.bulkUpdateSchemas ?? true,
+    bulkUpdateSchemasScope: options.bulkUpdateSchemasScope ?? 'none',
   };
   const keys = options.keys ?? { phx_test_key: { scopes: ['*'] } };
   const state = new EmulatorState();
-  const sync = new SyncSimulator(state, () => resolved.syncDurationMs, () => resolved.failingSyncs);
   const drivers = createDrivers({ stripeKeys: resolved.stripeKeys, integrations: resolved.integrations });
+  const sync = new SyncSimulator(state, () => resolved.syncDurationMs, () => resolved.failingSyncs, drivers);
   const faults = new FaultController(options.faultSeed ?? 1);
   const hostile = new HostileController();
   const limiter = new RateLimiter(options.rateLimitPerMinute ?? 480);
@@ -159,6 +167,20 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         }
         return new HttpReply(200, { rules: faults.list() });
       }
+      case 'POST /_emulator/stripe/endpoints': {
+        // A Stripe endpoint the user created by hand in Stripe's dashboard: {source_id, enabled_events}.
+        const request = (body ?? {}) as { source_id?: unknown; enabled_events?: unknown };
+        const source = typeof request.source_id === 'string' ? state.sources.get(request.source_id) : undefined;
+        if (!source || source.deleted || !Array.isArray(request.enabled_events)) {
+          return new HttpReply(400, { message: 'expected {"source_id": "<live source id>", "enabled_events": ["…"]}' });
+        }
+        try {
+          const endpoint = addManualEndpoint({ state, options: resolved, drivers, sync, baseUrl: '' }, source, request.enabled_events.map(String));
+          return new HttpReply(201, { id: endpoint.id, url: endpoint.url });
+        } catch (error) {
+          return new HttpReply(400, { message: (error as Error).message });
+        }
+      }
       case 'DELETE /_emulator/faults':
         faults.clear();
         return new HttpReply(204, undefined);
@@ -178,7 +200,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     const [, , project, collection, rest] = match;
     const segments = [collection!, ...(rest ? rest.split('/') : [])];
     const method = req.method ?? 'GET';
-    const needed = collection === 'external_data_sources' ? sourceActionScope(method, segments) : schemaActionScope(method, segments);
+    const needed =
+      collection === 'external_data_sources' ? sourceActionScope(method, segments, resolved.bulkUpdateSchemas ? resolved.bulkUpdateSchemasScope : 'write') : schemaActionScope(method, segments);
     authorize(keys, key, project!, resolved.projectId, needed);
     if (project !== '@current' && project !== String(resolved.projectId)) throw notFound();
     const refusal = limiter.hit(key!);

@@ -139,8 +139,8 @@ export function readableJobInputs(sourceType: string, stored: Record<string, unk
   return out;
 }
 
-/** Names of the type's secret inputs (top level and inside select options), for the PATCH host rule. */
-export function secretFieldNames(sourceType: string): string[] {
+/** Names of the type's secret inputs (top level and inside select options); connection_string only when asked. */
+export function secretFieldNames(sourceType: string, withConnectionString = false): string[] {
   const names: string[] = [];
   const walk = (fields: WizardField[]) => {
     for (const f of fields) {
@@ -149,23 +149,96 @@ export function secretFieldNames(sourceType: string): string[] {
     }
   };
   walk(wizard()[sourceType]?.fields ?? []);
-  return names.filter((n) => n !== 'connection_string');
+  return withConnectionString ? names : names.filter((n) => n !== 'connection_string');
 }
 
-const isBlank = (v: unknown): boolean => v === undefined || v === null || v === '';
+/** Containers whose nested secrets survive a partial PATCH (helpers._NESTED_AUTH_CONTAINERS). */
+export const NESTED_AUTH_CONTAINERS = ['auth_method', 'auth_type', 'authentication', 'registered_app'];
+/** Secrets never required again on a host change (helpers._CREATION_ONLY_SECRET_FIELDS) [inferred: connection_string]. */
+const CREATION_ONLY_SECRETS = ['connection_string'];
+/** Fields naming the connection target (helpers._CONNECTION_TARGET_FIELDS + per-source connection_host_fields) [inferred list]. */
+const HOST_FIELDS = ['host', 'instance_url', 'subdomain', 'site_name'];
+
+const truthy = (v: unknown): boolean => v !== undefined && v !== null && v !== '' && v !== false;
+
+function switchGroupNames(sourceType: string): string[] {
+  return (wizard()[sourceType]?.fields ?? []).filter((f) => f.type === 'switch-group').map((f) => f.name);
+}
+
+/** helpers.has_preserved_credentials: a stored secret the request does not send again (top level or in a container). */
+function preservesCredentials(existing: Record<string, unknown>, incoming: Record<string, unknown>, secrets: string[], containers: string[]): boolean {
+  if (secrets.some((k) => truthy(existing[k]) && !truthy(incoming[k]))) return true;
+  return containers.some((c) => {
+    const stored = existing[c];
+    if (!isObject(stored)) return false;
+    const sent = isObject(incoming[c]) ? (incoming[c] as Record<string, unknown>) : {};
+    return secrets.some((k) => truthy(stored[k]) && !truthy(sent[k]));
+  });
+}
+
+/** helpers.ssh_tunnel_connection_changed [inferred: enabled, host or port differ]. */
+function sshTunnelConnectionChanged(existing: unknown, incoming: unknown): boolean {
+  const before = isObject(existing) ? existing : {};
+  const after = isObject(incoming) ? incoming : {};
+  return ['enabled', 'host', 'port'].some((k) => k in after && JSON.stringify(after[k]) !== JSON.stringify(before[k] ?? null));
+}
 
 /**
- * PATCH job_inputs merge (API.md §2.5): request over stored; secrets omitted or empty keep the stored
- * value; nested containers deep-merge unless their `selection` changes.
+ * The job_inputs half of source PATCH (source_setup.py update(), API.md §2.5, §12): `{**existing,
+ * **incoming}`; CDC keys pinned (only the CDC endpoints change them); a new host or SSH target needs
+ * every stored secret again; secrets omitted or blank keep the stored value; nested auth containers
+ * deep-merge unless `selection` changes; switch groups and the SSH tunnel deep-merge. Throws the
+ * refusal text (a raised ValidationError).
  */
-export function mergeJobInputs(stored: Record<string, unknown>, update: Record<string, unknown>, secretNames: string[]): Record<string, unknown> {
-  const merged: Record<string, unknown> = { ...stored };
-  for (const [key, value] of Object.entries(update)) {
-    const previous = stored[key];
-    if ((secretNames.includes(key) || SSH_SECRET_KEYS.includes(key)) && isBlank(value)) continue;
-    if (isObject(value) && isObject(previous) && (value.selection === undefined || value.selection === previous.selection)) {
-      merged[key] = mergeJobInputs(previous, value, secretNames);
-    } else merged[key] = value;
+export function mergeJobInputs(sourceType: string, existing: Record<string, unknown>, incoming: Record<string, unknown>): Record<string, unknown> {
+  const secrets = secretFieldNames(sourceType, true);
+  const merged: Record<string, unknown> = { ...existing, ...incoming };
+  for (const key of CDC_KEYS) {
+    if (key in existing) merged[key] = existing[key];
+    else delete merged[key];
+  }
+  const hostChanged = HOST_FIELDS.some((f) => f in incoming && JSON.stringify(incoming[f]) !== JSON.stringify(existing[f] ?? null));
+  const sshChanged = 'ssh_tunnel' in incoming && sshTunnelConnectionChanged(existing.ssh_tunnel, incoming.ssh_tunnel);
+  if (hostChanged || sshChanged) {
+    const gate = secrets.filter((k) => !CREATION_ONLY_SECRETS.includes(k));
+    if (preservesCredentials(existing, incoming, gate, [...NESTED_AUTH_CONTAINERS, ...switchGroupNames(sourceType)])) {
+      throw new Error(sshChanged ? 'Changing the SSH tunnel requires re-entering your database credentials.' : 'Changing the connection host requires re-entering your credentials.');
+    }
+  }
+  for (const key of secrets) if (truthy(existing[key]) && !truthy(incoming[key])) merged[key] = existing[key];
+  for (const key of NESTED_AUTH_CONTAINERS) {
+    const stored = existing[key];
+    const sent = incoming[key];
+    if (sent !== undefined && sent !== null && !isObject(sent)) throw new Error(`job_inputs: ${key}: Must be an object.`);
+    if (!isObject(stored) || !isObject(sent)) continue;
+    if (stored.selection !== sent.selection) merged[key] = sent;
+    else {
+      const container: Record<string, unknown> = { ...stored, ...sent };
+      for (const k of secrets) if (truthy(stored[k]) && !truthy(sent[k])) container[k] = stored[k];
+      merged[key] = container;
+    }
+  }
+  for (const key of switchGroupNames(sourceType)) {
+    if (!(key in incoming) || !isObject(existing[key])) continue;
+    if (!isObject(incoming[key])) throw new Error(`job_inputs: ${key}: Must be an object.`);
+    merged[key] = { ...(existing[key] as Record<string, unknown>), ...(incoming[key] as Record<string, unknown>) };
+  }
+  const storedTunnel = existing.ssh_tunnel;
+  const sentTunnel = incoming.ssh_tunnel;
+  if (isObject(storedTunnel) && isObject(sentTunnel)) {
+    const tunnelHostChanged = 'host' in sentTunnel && sentTunnel.host !== storedTunnel.host;
+    const tunnel: Record<string, unknown> = { ...storedTunnel, ...sentTunnel };
+    const storedAuth = (isObject(storedTunnel.auth) ? storedTunnel.auth : isObject(storedTunnel.auth_type) ? storedTunnel.auth_type : {}) as Record<string, unknown>;
+    const sentAuthRaw = sentTunnel.auth ?? sentTunnel.auth_type;
+    const sentAuth = isObject(sentAuthRaw) && Object.keys(sentAuthRaw).length > 0 ? sentAuthRaw : null;
+    if (tunnelHostChanged && !sentAuth) throw new Error('Changing the SSH tunnel host requires re-entering your SSH credentials.');
+    if (!sentAuth) tunnel.auth = { ...storedAuth };
+    else {
+      const auth: Record<string, unknown> = { ...sentAuth };
+      if (!tunnelHostChanged) for (const k of SSH_SECRET_KEYS) if (truthy(storedAuth[k]) && !truthy(sentAuth[k])) auth[k] = storedAuth[k];
+      tunnel.auth = auth;
+    }
+    merged.ssh_tunnel = tunnel;
   }
   return merged;
 }

@@ -1,12 +1,13 @@
 /** `external_data_sources` routes (API.md §2): one handler per action, dispatched by `handleSources`. */
 import type { Context, RequestInfo } from './context.js';
+import { cdcActions } from './cdc-api.js';
 import { createSource } from './create-source.js';
-import { checkCredentials, discoverTables, driverFor, validateConfigOrThrow } from './discovery.js';
+import { checkCredentials, discoverTables, driverFor, INVALID_CREDENTIALS_FALLBACK, validateConfigOrThrow } from './discovery.js';
 import { DriverError } from './drivers/types.js';
 import { HttpReply, hog, invalidInput, message, methodNotAllowed, notFound, requiredField } from './responses.js';
 import { prepareSchemaUpdate } from './schema-updates.js';
 import { paginate, serializeSource, fullSchema } from './serializers.js';
-import { configErrors, invalidConfigMessage, mergeJobInputs, secretFieldNames, secretRefMessage, unresolvedSecretRefs, wizard } from './source-config.js';
+import { configErrors, invalidConfigMessage, mergeJobInputs, secretRefMessage, unresolvedSecretRefs, wizard } from './source-config.js';
 import type { SchemaRow, SourceRow } from './state.js';
 import { createWebhook, deleteWebhook, updateWebhookInputs, webhookInfo } from './webhooks.js';
 
@@ -15,8 +16,9 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 const bodyObject = (req: RequestInfo): Record<string, unknown> => (isObject(req.body) ? req.body : {});
 
 /** Scope needed per action (API.md §1 "Auth"): read actions by name, everything else that isn't a GET needs write. */
-export function sourceActionScope(method: string, segments: string[]): 'read' | 'write' {
+export function sourceActionScope(method: string, segments: string[], bulkUpdateScope: 'none' | 'write' = 'write'): 'read' | 'write' | 'none' {
   const action = segments.length === 2 ? segments[1] : segments.length === 3 ? segments[2] : undefined;
+  if (segments.length === 3 && action === 'bulk_update_schemas' && bulkUpdateScope === 'none') return 'none';
   const reads = new Set(['wizard', 'jobs', 'connect_link', 'stored_credentials', 'webhook_info', 'cdc_status', 'direct_connection_options', 'connections']);
   if (action && reads.has(action)) return 'read';
   if (!action || segments.length === 2) return method === 'GET' ? 'read' : 'write';
@@ -63,50 +65,52 @@ function listAction(ctx: Context, req: RequestInfo): HttpReply {
   return ok({ ...page, results: page.results.map((s) => serializeSource(ctx, s, 'list')) });
 }
 
-/** Host-like fields whose change needs the credentials again (API.md §2.5). */
-const HOST_FIELDS = ['host', 'instance_url', 'subdomain', 'site_name', 'account_id'];
-
 async function patchAction(ctx: Context, source: SourceRow, req: RequestInfo): Promise<HttpReply> {
   const body = bodyObject(req);
-  if ('access_method' in body && body.access_method !== source.accessMethod) throw invalidInput('Access method cannot be changed. Create a new source instead.');
+  if ('access_method' in body && body.access_method !== null && body.access_method !== source.accessMethod) {
+    throw invalidInput('Access method cannot be changed. Create a new source instead.');
+  }
   if ('description' in body && typeof body.description === 'string' && body.description.length > 400) {
     throw hog(400, 'validation_error', 'max_length', 'Ensure this field has no more than 400 characters.', 'description');
   }
+  if ('job_inputs' in body && body.job_inputs !== null && !isObject(body.job_inputs)) {
+    throw hog(400, 'validation_error', 'invalid', 'Value must be valid JSON.', 'job_inputs');
+  }
   let merged: Record<string, unknown> | null = null;
   if (isObject(body.job_inputs)) {
-    const update = body.job_inputs;
-    const refs = unresolvedSecretRefs(update);
+    const incoming = body.job_inputs;
+    const refs = unresolvedSecretRefs(incoming);
     if (refs.length > 0) throw message(secretRefMessage(refs));
-    const secrets = secretFieldNames(source.sourceType);
-    const resent = secrets.some((name) => typeof update[name] === 'string' && update[name] !== '');
-    const hostChanged = HOST_FIELDS.some((f) => f in update && update[f] !== source.jobInputs[f]);
-    if (hostChanged && secrets.length > 0 && !resent) throw invalidInput('Changing the connection host requires re-entering your credentials.');
-    const oldTunnel = isObject(source.jobInputs.ssh_tunnel) ? source.jobInputs.ssh_tunnel : {};
-    const newTunnel = isObject(update.ssh_tunnel) ? update.ssh_tunnel : null;
-    if (newTunnel && ((newTunnel.host !== undefined && newTunnel.host !== oldTunnel.host) || (newTunnel.port !== undefined && newTunnel.port !== oldTunnel.port))) {
-      const auth = isObject(newTunnel.auth) ? newTunnel.auth : {};
-      if (!['password', 'private_key'].some((k) => typeof auth[k] === 'string' && auth[k] !== '') && oldTunnel.enabled === true) {
-        throw invalidInput('Changing the SSH tunnel host requires re-entering your SSH credentials.');
-      }
+    try {
+      merged = mergeJobInputs(source.sourceType, source.jobInputs, incoming);
+    } catch (error) {
+      throw invalidInput((error as Error).message);
     }
-    merged = mergeJobInputs(source.jobInputs, update, secrets);
     const errors = configErrors(source.sourceType, merged);
     if (errors.length > 0) throw invalidInput(invalidConfigMessage(errors));
-    if (JSON.stringify(merged) !== JSON.stringify(source.jobInputs)) {
+    // Credentials are re-validated (a real connection for Postgres) only when the parsed config changed.
+    if (JSON.stringify(connectionConfig(merged)) !== JSON.stringify(connectionConfig(source.jobInputs))) {
       const driver = ctx.drivers.get(source.sourceType);
       if (driver) {
         try {
           await driver.validateCredentials(merged);
         } catch (error) {
-          throw invalidInput(error instanceof DriverError ? error.message : "We couldn't validate those credentials. Check they're correct and have the required access, then try again.");
+          throw invalidInput(error instanceof DriverError && error.message ? error.message : INVALID_CREDENTIALS_FALLBACK);
         }
       }
     }
   }
-  // `prefix`, `source_type`, `status`, `schemas`, `created_via` are silently ignored (API.md §2.5).
+  // `prefix` (warehouse sources), `source_type`, `status`, `schemas`, `created_via` are silently ignored (API.md §2.5).
   if ('description' in body) source.description = (body.description as string | null) ?? null;
   if (merged) source.jobInputs = merged;
   return ok(serializeSource(ctx, source, 'full'));
+}
+
+/** The config as the source parses it, keys sorted, CDC keys aside (they never change through PATCH). */
+function connectionConfig(jobInputs: Record<string, unknown>): Record<string, unknown> {
+  const sorted = (v: unknown): unknown =>
+    isObject(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sorted(v[k])])) : v;
+  return sorted(Object.fromEntries(Object.entries(jobInputs).filter(([k]) => !k.startsWith('cdc_')))) as Record<string, unknown>;
 }
 
 function destroyAction(ctx: Context, source: SourceRow): HttpReply {
@@ -138,13 +142,16 @@ async function refreshSchemasAction(ctx: Context, source: SourceRow): Promise<Ht
     const schema = existing.get(table.table);
     if (schema) {
       schema.discovered = table;
+      // [inferred from "refresh schema discovery to pick one up" (API.md §12)] reconciling SQL schema
+      // metadata stores the detected key where none is stored yet, which is what CDC/xmin switches read.
+      if (!schema.primaryKeyColumns?.length && table.detected_primary_keys?.length) schema.primaryKeyColumns = table.detected_primary_keys;
       continue;
     }
     const row: SchemaRow = {
       id: ctx.state.newId(), sourceId: source.id, name: table.table, label: table.label, shouldSync: false, syncType: null,
       incrementalField: null, incrementalFieldType: null, incrementalFieldLookbackSeconds: null, syncFrequency: '6hour',
       syncTimeOfDay: null, primaryKeyColumns: null, cdcTableMode: null, enabledColumns: null, rowFilters: null, status: null,
-      lastSyncedAt: null, latestError: null, table: null, discovered: table, createdAt: ctx.state.now(), deleted: false,
+      lastSyncedAt: null, latestError: null, table: null, discovered: table, cdcMode: null, createdAt: ctx.state.now(), deleted: false,
     };
     ctx.state.schemas.set(row.id, row);
     added += 1;
@@ -219,6 +226,40 @@ async function checkCdcAction(ctx: Context, req: RequestInfo): Promise<HttpReply
   }
 }
 
+/**
+ * `GET {id}/jobs/` (API.md §2.12): the newest 50 jobs, plain array; `after`/`before` bound created_at,
+ * repeated `schemas` keep those table names.
+ */
+function jobsAction(ctx: Context, source: SourceRow, req: RequestInfo): HttpReply {
+  const after = req.query.get('after');
+  const before = req.query.get('before');
+  const names = req.query.getAll('schemas');
+  const jobs = ctx.state.jobs
+    .filter((j) => j.sourceId === source.id)
+    .filter((j) => !after || Date.parse(j.createdAt) > Date.parse(after))
+    .filter((j) => !before || Date.parse(j.createdAt) < Date.parse(before))
+    .map((j) => ({ job: j, schema: ctx.state.schemas.get(j.schemaId)! }))
+    .filter(({ schema }) => names.length === 0 || names.includes(schema.name))
+    .sort((a, b) => b.job.createdAt.localeCompare(a.job.createdAt))
+    .slice(0, 50);
+  return ok(
+    jobs.map(({ job, schema }) => ({
+      id: job.id,
+      created_at: job.createdAt,
+      created_by: null,
+      finished_at: job.finishedAt,
+      status: job.status,
+      schema: { id: schema.id, name: schema.name, label: schema.label, should_sync: schema.shouldSync, last_synced_at: schema.lastSyncedAt, sync_type: schema.syncType },
+      rows_synced: job.rowsSynced,
+      latest_error: job.latestError,
+      workflow_run_id: job.id,
+      cdc_write_mode: null,
+      billable: true,
+      destination_ids: [],
+    })),
+  );
+}
+
 /** Route `external_data_sources/...` (segments[0] is the collection name). */
 export async function handleSources(ctx: Context, req: RequestInfo): Promise<HttpReply> {
   const [, first, action, ...rest] = req.segments;
@@ -254,6 +295,8 @@ export async function handleSources(ctx: Context, req: RequestInfo): Promise<Htt
     create_webhook: { method: 'POST', run: () => ok(createWebhook(ctx, source, bodyObject(req))) },
     update_webhook_inputs: { method: 'POST', run: () => ok(updateWebhookInputs(source, bodyObject(req))) },
     delete_webhook: { method: 'POST', run: () => ok(deleteWebhook(ctx, source)) },
+    jobs: { method: 'GET', run: () => jobsAction(ctx, source, req) },
+    ...cdcActions(ctx, source, req),
   };
   if (ctx.options.bulkUpdateSchemas) detailActions.bulk_update_schemas = { method: 'PATCH', run: () => bulkUpdateAction(ctx, source, req) };
   const entry = detailActions[action];

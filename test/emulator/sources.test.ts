@@ -14,6 +14,8 @@ beforeAll(async () => {
     integrations: { 101: 'hubspot', 102: 'salesforce' },
     failingSyncs: { stripe_stripe_invoice: 'Stripe returned 500 while listing invoices' },
     syncDurationMs: 60,
+    // A PostHog whose bulk_update_schemas is a write action (the default mode refuses personal keys, API.md §12).
+    bulkUpdateSchemasScope: 'write',
   });
 });
 afterEach(() => emulator.reset());
@@ -233,12 +235,14 @@ describe('schema PATCH validations (API.md §2.13)', () => {
     expect((await patch(charge.id, { incremental_field: 'created' })).body.detail).toBe(
       'incremental_field cannot be applied to a schema with sync type not set on its own. Include sync_type in the same request to change the sync type.',
     );
-    expect((await patch(charge.id, { sync_time_of_day: '25:00' })).body.detail).toBe('Invalid sync time of day');
+    // DRF's TimeField refuses an impossible time; update() then insists on %H:%M:%S (API.md §12).
+    expect((await patch(charge.id, { sync_time_of_day: '25:00' })).body).toMatchObject({ attr: 'sync_time_of_day', code: 'invalid_input' });
+    expect((await patch(charge.id, { sync_time_of_day: '04:30' })).body.detail).toBe('Invalid sync time of day');
     expect((await patch(charge.id, { sync_type: 'xmin' })).body.detail).toBe('xmin replication is only available for Postgres sources.');
     expect((await patch(charge.id, { enabled_columns: ['id'] })).body.detail).toBe('Column selection is not supported for this source type.');
-    const ok = await patch(customer.id, { sync_frequency: 'never', sync_time_of_day: '04:30' });
+    const ok = await patch(customer.id, { sync_frequency: 'never', sync_time_of_day: '04:30:00' });
     expect(ok.body).toMatchObject({ sync_frequency: null, sync_time_of_day: '04:30:00' });
-    const enable = await patch(charge.id, { should_sync: true, sync_type: 'append', incremental_field: 'created_at', incremental_field_type: 'datetime' });
+    const enable = await patch(charge.id, { should_sync: true, sync_type: 'append', incremental_field: 'created', incremental_field_type: 'integer' });
     expect(enable.body).toMatchObject({ status: 'Running', incremental_field: 'created', incremental_field_type: 'integer', incremental: true });
     expect((await call(emulator, 'POST', `external_data_schemas/${customer.id}/resync/`)).status).toBe(200);
     expect((await call(emulator, 'DELETE', `external_data_schemas/${customer.id}/`)).status).toBe(204);

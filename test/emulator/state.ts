@@ -35,8 +35,26 @@ export interface SchemaRow {
   table: { id: string; name: string; row_count: number } | null;
   /** What discovery said about this table (columns, PKs, webhook-only…). */
   discovered: DiscoveredTable | null;
+  /**
+   * sync_type_config.cdc_mode of a CDC table: `snapshot` until its first sync copied the table, then
+   * `streaming` — from there on rows arrive only through the source's replication slot (API.md §12).
+   */
+  cdcMode: 'snapshot' | 'streaming' | null;
   createdAt: string;
   deleted: boolean;
+}
+
+/** One run of a schema's sync (ExternalDataJob, API.md §2.12 `jobs`). */
+export interface JobRow {
+  id: string;
+  sourceId: string;
+  schemaId: string;
+  createdAt: string;
+  finishedAt: string | null;
+  /** Running | Failed | Completed (API.md §6 job status). */
+  status: 'Running' | 'Failed' | 'Completed';
+  rowsSynced: number;
+  latestError: string | null;
 }
 
 export interface HogFunctionRow {
@@ -81,6 +99,7 @@ export interface SourceRow {
 export class EmulatorState {
   readonly sources = new Map<string, SourceRow>();
   readonly schemas = new Map<string, SchemaRow>();
+  readonly jobs: JobRow[] = [];
   /** Monotonic clock so `-created_at` ordering is stable even within one millisecond. */
   private lastTimestamp = 0;
 
@@ -112,6 +131,7 @@ export class EmulatorState {
   clear(): void {
     this.sources.clear();
     this.schemas.clear();
+    this.jobs.length = 0;
   }
 
   /** JSON view for `GET /_emulator/state`; secrets included, this is a test backdoor. */
@@ -119,6 +139,7 @@ export class EmulatorState {
     return {
       sources: this.liveSources().map((s) => ({ ...s, schemas: this.liveSchemasOf(s.id).map(({ discovered: _d, ...rest }) => rest) })),
       externalEndpointsRegistered: this.externalEndpointsRegistered(),
+      jobs: this.jobs,
     };
   }
 }

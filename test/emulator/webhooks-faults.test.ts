@@ -34,7 +34,7 @@ describe('webhooks', () => {
     expect(state.body.externalEndpointsRegistered).toEqual({ [id]: 2 });
   });
 
-  it('permission-refused path: disabled function, pending secret, then update_webhook_inputs', async () => {
+  it('permission-refused path: enabled function without a secret (pending), then update_webhook_inputs', async () => {
     const id = await createStripe(emulator, 'stripe', WEBHOOK_TABLE, STRIPE_KEY_NO_WEBHOOKS);
     const early = await call(emulator, 'POST', `${SOURCES}${id}/update_webhook_inputs/`, { inputs: { signing_secret: 'whsec_1' } });
     expect(early.body).toEqual({ message: 'No webhook function found for this source. Create a webhook first.' });
@@ -47,13 +47,14 @@ describe('webhooks', () => {
     );
     expect(emulator.state.externalEndpointsRegistered()).toEqual({});
     let info = await call(emulator, 'GET', `${SOURCES}${id}/webhook_info/`);
-    expect(info.body).toMatchObject({ exists: true, hog_function: { enabled: false }, inputs: {} });
+    // get_or_create_webhook_hog_function always saves the function enabled (API.md §7, §12).
+    expect(info.body).toMatchObject({ exists: true, hog_function: { enabled: true }, inputs: {} });
 
     const refusals: [unknown, string][] = [
       [{}, 'No inputs provided'],
       [{ inputs: {} }, 'No inputs provided'],
       [{ inputs: { signing_secret: 'whsec_1', other: 'x' } }, 'Invalid input keys: other'],
-      [{ inputs: { signing_secret: '  ' } }, 'Missing required fields: signing_secret'],
+      [{ inputs: { signing_secret: '' } }, 'Missing required fields: signing_secret'],
     ];
     for (const [body, text] of refusals) {
       const reply = await call(emulator, 'POST', `${SOURCES}${id}/update_webhook_inputs/`, body);

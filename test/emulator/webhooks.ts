@@ -12,7 +12,7 @@ import {
 } from './drivers/stripe.js';
 import { HttpReply, message } from './responses.js';
 import { wizard } from './source-config.js';
-import type { HogFunctionRow, SourceRow } from './state.js';
+import type { ExternalEndpoint, HogFunctionRow, SchemaRow, SourceRow } from './state.js';
 
 const DESCRIPTION = 'PostHog data warehouse webhook';
 
@@ -23,38 +23,40 @@ export function webhookUrl(ctx: Context, fn: HogFunctionRow): string {
   return `${ctx.options.webhookHost}/public/webhooks/dwh/${fn.id}`;
 }
 
-/** schema_mapping for the source's enabled webhook schemas: Stripe object type -> schema id. */
-function desiredMapping(ctx: Context, source: SourceRow): Record<string, string> {
-  const mapping: Record<string, string> = {};
-  for (const schema of ctx.state.liveSchemasOf(source.id)) {
-    if (schema.syncType !== 'webhook' || !schema.shouldSync) continue;
-    const objectType = stripeObjectType(schema.name);
-    if (objectType) mapping[objectType] = schema.id;
-  }
-  return mapping;
+/** The source's webhook-capable tables synced by webhook (create_webhook's eligible schemas). */
+function enabledWebhookSchemas(ctx: Context, source: SourceRow): SchemaRow[] {
+  return ctx.state.liveSchemasOf(source.id).filter((s) => s.syncType === 'webhook' && s.shouldSync && s.discovered?.supports_webhooks === true);
 }
 
-/** Create the HogFunction, or merge the mapping into the existing one. */
-function upsertHogFunction(ctx: Context, source: SourceRow): HogFunctionRow {
-  const mapping = desiredMapping(ctx, source);
-  if (source.hogFunction) {
-    source.hogFunction.schemaMapping = { ...source.hogFunction.schemaMapping, ...mapping };
-    return source.hogFunction;
+/**
+ * get_or_create_webhook_hog_function: `update_or_create(..., defaults={"inputs": {schema_mapping,
+ * source_id}})` REPLACES the function's inputs wholesale (a signing secret stored earlier is gone),
+ * then merges the previous schema mapping back in; the function is always enabled (API.md §12).
+ */
+function getOrCreateHogFunction(ctx: Context, source: SourceRow, eligible: SchemaRow[]): { fn: HogFunctionRow; created: boolean } {
+  const mapping: Record<string, string> = {};
+  for (const schema of eligible) mapping[stripeObjectType(schema.name) ?? schema.name] = schema.id;
+  const existing = source.hogFunction;
+  if (existing) {
+    existing.inputs = {};
+    existing.schemaMapping = { ...existing.schemaMapping, ...mapping };
+    existing.enabled = true;
+    return { fn: existing, created: false };
   }
   source.hogFunction = {
     id: ctx.state.newId(),
     name: `${source.sourceType} warehouse source webhook`,
-    enabled: false,
+    enabled: true,
     createdAt: new Date().toISOString().replace('Z', '000+00:00'),
     schemaMapping: mapping,
     inputs: {},
   };
-  return source.hogFunction;
+  return { fn: source.hogFunction, created: true };
 }
 
 /**
- * `webhook_endpoints.create` on the provider. Returns null on success (endpoint counted, secret
- * stored, function enabled), else the user-facing refusal.
+ * `webhook_endpoints.create` on the provider (create_and_register_webhook). Returns null on success
+ * (a NEW endpoint every call, its secret stored as the function's signing_secret), else the refusal.
  */
 function registerExternalEndpoint(ctx: Context, source: SourceRow, fn: HogFunctionRow): string | null {
   const canWrite = stripeWebhookWrite(source.jobInputs, ctx.options.stripeKeys);
@@ -70,8 +72,42 @@ function registerExternalEndpoint(ctx: Context, source: SourceRow, fn: HogFuncti
     deleted: false,
   });
   fn.inputs.signing_secret = secret;
-  fn.enabled = true;
   return null;
+}
+
+/** The live provider endpoint behind the function's URL (the newest one when several were registered). */
+function endpointFor(ctx: Context, source: SourceRow, fn: HogFunctionRow): ExternalEndpoint | undefined {
+  const url = webhookUrl(ctx, fn);
+  return [...source.endpoints].reverse().find((e) => !e.deleted && e.url === url);
+}
+
+/**
+ * sync_webhook_events (Stripe update_webhook_events): put every desired event on the endpoint. Needs
+ * the key's webhook write permission; failures are logged by PostHog, never returned (API.md §12).
+ */
+function reconcileWebhookEvents(ctx: Context, source: SourceRow, fn: HogFunctionRow): void {
+  if (stripeWebhookWrite(source.jobInputs, ctx.options.stripeKeys) !== true) return;
+  const endpoint = endpointFor(ctx, source, fn);
+  if (!endpoint) return;
+  endpoint.enabledEvents = [...new Set([...endpoint.enabledEvents, ...allKnownWebhookEvents()])];
+}
+
+/**
+ * A Stripe endpoint the user added by hand in Stripe's dashboard (not through PostHog), pointing at the
+ * source's webhook URL with the events they picked. Test control (`POST /_emulator/stripe/endpoints`).
+ */
+export function addManualEndpoint(ctx: Context, source: SourceRow, enabledEvents: string[]): ExternalEndpoint {
+  if (!source.hogFunction) throw new Error('the source has no webhook function yet (call create_webhook first)');
+  const endpoint: ExternalEndpoint = {
+    id: `we_${randomBytes(12).toString('hex')}`,
+    url: webhookUrl(ctx, source.hogFunction),
+    secret: `whsec_${randomBytes(16).toString('hex')}`,
+    enabledEvents,
+    createdAt: Math.floor(Date.now() / 1000),
+    deleted: false,
+  };
+  source.endpoints.push(endpoint);
+  return endpoint;
 }
 
 function pendingInputs(source: SourceRow, fn: HogFunctionRow): string[] {
@@ -98,7 +134,7 @@ export function webhookInfo(ctx: Context, source: SourceRow): Record<string, unk
   const url = webhookUrl(ctx, fn);
   const desiredEvents = allKnownWebhookEvents();
   const canRead = stripeWebhookWrite(source.jobInputs, ctx.options.stripeKeys) === true;
-  const endpoint = [...source.endpoints].reverse().find((e) => !e.deleted && e.url === url);
+  const endpoint = endpointFor(ctx, source, fn);
   let externalStatus: Record<string, unknown>;
   let missingEvents: string[] = [];
   if (!canRead) {
@@ -139,12 +175,11 @@ function validateInputs(source: SourceRow, inputs: unknown): Record<string, stri
 export function createWebhook(ctx: Context, source: SourceRow, body: Record<string, unknown>): Record<string, unknown> {
   requireConfiguredWebhookSource(source);
   const inputs = validateInputs(source, body.inputs);
-  const fn = upsertHogFunction(ctx, source);
-  for (const [k, v] of Object.entries(inputs)) if (v.trim()) fn.inputs[k] = v.trim();
+  const { fn } = getOrCreateHogFunction(ctx, source, enabledWebhookSchemas(ctx, source));
+  // store_webhook_extra_inputs: stored before the provider call, so a failed registration keeps them.
+  for (const [k, v] of Object.entries(inputs)) fn.inputs[k] = v;
   const error = registerExternalEndpoint(ctx, source, fn);
-  // A manually supplied secret is enough for the function to verify deliveries.
-  if (error && pendingInputs(source, fn).length === 0) fn.enabled = true;
-  return { success: error === null, webhook_url: webhookUrl(ctx, fn), error, pending_inputs: pendingInputs(source, fn) };
+  return { success: error === null, webhook_url: webhookUrl(ctx, fn), error, pending_inputs: pendingInputs(source, fn).filter((n) => !(n in inputs)) };
 }
 
 export function updateWebhookInputs(source: SourceRow, body: Record<string, unknown>): Record<string, unknown> {
@@ -154,12 +189,13 @@ export function updateWebhookInputs(source: SourceRow, body: Record<string, unkn
   const allowed = webhookFieldNames(source);
   const unknown = Object.keys(inputs).filter((k) => !allowed.includes(k));
   if (unknown.length > 0) throw message(`Invalid input keys: ${unknown.join(', ')}`);
-  const blank = Object.entries(inputs as Record<string, unknown>).filter(([, v]) => typeof v !== 'string' || v.trim() === '').map(([k]) => k);
+  // Python truthiness: only a required field sent empty (or null) is "missing".
+  const required = (wizard()[source.sourceType]?.webhookFields ?? []).filter((f) => f.required === true).map((f) => f.name);
+  const blank = required.filter((k) => k in (inputs as Record<string, unknown>) && !(inputs as Record<string, unknown>)[k]);
   if (blank.length > 0) throw message(`Missing required fields: ${blank.join(', ')}`);
   const fn = source.hogFunction;
   if (!fn) throw message('No webhook function found for this source. Create a webhook first.');
-  for (const [k, v] of Object.entries(inputs as Record<string, string>)) fn.inputs[k] = v.trim();
-  fn.enabled = true;
+  for (const [k, v] of Object.entries(inputs as Record<string, unknown>)) fn.inputs[k] = String(v);
   return { success: true };
 }
 
@@ -185,10 +221,12 @@ export function deleteWebhook(ctx: Context, source: SourceRow): Record<string, u
 }
 
 /**
- * Schema PATCH to sync_type webhook (API.md §7 last bullet): when no function exists yet it is created
- * and registered; a registration the provider would refuse refuses the PATCH (checked before writing).
+ * Schema PATCH with sync_type webhook (serializer `_maybe_create_webhook`, API.md §12): with no function
+ * yet, one is created and registered, and a refused registration fails the PATCH (rolled back, so it
+ * is checked before anything is written). Returns that refusal, or null.
  */
-export function webhookRegistrationRefusal(ctx: Context, source: SourceRow): HttpReply | null {
+export function webhookStepRefusal(ctx: Context, source: SourceRow, schema: SchemaRow): HttpReply | null {
+  if (Object.keys(source.jobInputs).length === 0 || !supportsWebhooks(source) || schema.discovered?.supports_webhooks !== true) return null;
   if (source.hogFunction) return null;
   const canWrite = stripeWebhookWrite(source.jobInputs, ctx.options.stripeKeys);
   if (canWrite === true) return null;
@@ -201,9 +239,14 @@ export function webhookRegistrationRefusal(ctx: Context, source: SourceRow): Htt
   });
 }
 
-/** Reconcile the existing function's mapping, or create and register one (refusals were checked first). */
-export function ensureWebhookForSchemas(ctx: Context, source: SourceRow): void {
-  const existed = source.hogFunction !== null;
-  const fn = upsertHogFunction(ctx, source);
-  if (!existed) registerExternalEndpoint(ctx, source, fn);
+/**
+ * The webhook step of that PATCH, after the schema was saved (even with should_sync false): the
+ * function is created and registered, or, when it exists, its inputs are REPLACED by {schema_mapping
+ * (merged), source_id} — wiping a signing secret — and the endpoint's events reconciled.
+ */
+export function runWebhookStep(ctx: Context, source: SourceRow, schema: SchemaRow): void {
+  if (Object.keys(source.jobInputs).length === 0 || !supportsWebhooks(source) || schema.discovered?.supports_webhooks !== true) return;
+  const { fn, created } = getOrCreateHogFunction(ctx, source, [schema]);
+  if (created) registerExternalEndpoint(ctx, source, fn);
+  else reconcileWebhookEvents(ctx, source, fn);
 }

@@ -9,7 +9,15 @@
  */
 import pg from 'pg';
 
-import { type CdcCheckRequest, type CdcCheckResult, type DiscoveredTable, DriverError, type IncrementalField, type SourceDriver } from './types.js';
+import {
+  type CdcCheckRequest,
+  type CdcCheckResult,
+  type DiscoveredTable,
+  DriverError,
+  type IncrementalField,
+  type SourceDriver,
+  SyncFailure,
+} from './types.js';
 
 export interface PostgresDriverOptions {
   /** Connect timeout for every connection the driver opens (PostHog uses a short libpq connect_timeout). */
@@ -320,6 +328,124 @@ export function createPostgresDriver(options: PostgresDriverOptions = {}): Sourc
       }
     },
 
+    async syncTable(config, table) {
+      const cfg = readConfig(config);
+      const problem = tunnelError(cfg) ?? hostError(cfg);
+      if (problem) throw new SyncFailure(problem, true);
+      const location = splitTableName(table, cfg.schema);
+      try {
+        return await withClient(cfg, async (client) => {
+          const rows = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${quoteIdent(location.schema)}.${quoteIdent(location.table)}`);
+          return Number(rows.rows[0]?.n ?? 0);
+        });
+      } catch (error) {
+        const code = (error as PgErrorLike).code;
+        // A query error (no connection problem) is the server's own message, as psycopg raises it.
+        const text = typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && code !== '28P01' && code !== '28000' && code !== '3D000'
+          ? String((error as Error).message)
+          : libpqStyleError(error, cfg);
+        throw syncFailure(text);
+      }
+    },
+
+    async setupCdcResources(config, request) {
+      const cfg = readConfig(config);
+      precheck(cfg);
+      const hex = request.sourceId.replace(/-/g, '').slice(0, 12);
+      const defaultSlot = `posthog_${hex}`;
+      const slot = request.slotName || defaultSlot;
+      const defaultPublication = request.managementMode === 'self_managed' ? 'posthog_pub' : `posthog_pub_${hex}`;
+      const publication = request.publicationName || defaultPublication;
+      const fields: Record<string, unknown> = {
+        cdc_management_mode: request.managementMode,
+        cdc_slot_name: slot,
+        cdc_publication_name: publication,
+        cdc_ingest_mode: 'buffered',
+      };
+      const usesDefaults = request.managementMode === 'posthog' && slot === defaultSlot && publication === defaultPublication;
+      try {
+        return await withClient(cfg, async (client) => {
+          const slotPresent = await slotExists(client, slot);
+          const publicationPresent = await publicationExists(client, publication);
+          if (request.managementMode === 'self_managed') {
+            if (slotPresent) return { error: `A replication slot named '${slot}' already exists on your database.` };
+            if (!publicationPresent) return { error: `Publication '${publication}' does not exist. Run the CREATE PUBLICATION statement we showed you, then retry.` };
+            fields.cdc_consistent_point = await createSlot(client, slot);
+            return { fields };
+          }
+          // Default names derive from the source id, so leftovers are this source's own state (adopted).
+          if (usesDefaults && slotPresent) {
+            if (!publicationPresent) await client.query(`CREATE PUBLICATION ${quoteIdent(publication)}`);
+            return { fields };
+          }
+          if (slotPresent) return { error: `A replication slot named '${slot}' already exists on your database.` };
+          if (usesDefaults && publicationPresent) {
+            fields.cdc_consistent_point = await createSlot(client, slot);
+            return { fields };
+          }
+          if (publicationPresent) return { error: `A publication named '${publication}' already exists on your database.` };
+          await client.query(`CREATE PUBLICATION ${quoteIdent(publication)}`);
+          try {
+            fields.cdc_consistent_point = await createSlot(client, slot);
+          } catch (error) {
+            await client.query(`DROP PUBLICATION IF EXISTS ${quoteIdent(publication)}`).catch(() => undefined);
+            throw error;
+          }
+          return { fields };
+        });
+      } catch (error) {
+        return { error: slotSetupError(error) };
+      }
+    },
+
+    async dropCdcResources(config, managementMode, slotName, publicationName) {
+      const cfg = readConfig(config);
+      try {
+        await withClient(cfg, async (client) => {
+          await client.query('SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1', [slotName]);
+          if (managementMode !== 'self_managed' && publicationName) await client.query(`DROP PUBLICATION IF EXISTS ${quoteIdent(publicationName)}`);
+        });
+      } catch {
+        // Best-effort, like PostHog's cleanup_resources: logged there, never blocks the disable.
+      }
+    },
+
+    async cdcStatus(config, slotName, publicationName) {
+      const cfg = readConfig(config);
+      precheck(cfg);
+      try {
+        return await withClient(cfg, async (client) => {
+          const slotPresent = slotName ? await slotExists(client, slotName) : false;
+          const publicationPresent = publicationName ? await publicationExists(client, publicationName) : false;
+          const lag = slotName
+            ? (await client.query<{ lag: string | null }>(
+                'SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint AS lag FROM pg_replication_slots WHERE slot_name = $1',
+                [slotName],
+              )).rows[0]?.lag ?? null
+            : null;
+          const tables = publicationName && publicationPresent
+            ? (await client.query<{ t: string }>('SELECT schemaname || \'.\' || tablename AS t FROM pg_publication_tables WHERE pubname = $1 ORDER BY 1', [publicationName])).rows.map((r) => r.t)
+            : [];
+          return { slot_exists: slotPresent, publication_exists: publicationPresent, lag_bytes: lag === null ? null : Number(lag), published_tables: tables };
+        });
+      } catch (error) {
+        throw new DriverError(libpqStyleError(error, cfg));
+      }
+    },
+
+    async alterPublication(config, publicationName, table, add) {
+      const cfg = readConfig(config);
+      const location = splitTableName(table, cfg.schema);
+      const target = `${quoteIdent(location.schema)}.${quoteIdent(location.table)}`;
+      try {
+        await withClient(cfg, (client) =>
+          client.query(`ALTER PUBLICATION ${quoteIdent(publicationName)} ${add ? 'ADD' : 'DROP'} TABLE ${target}`),
+        );
+      } catch {
+        // Best-effort (adapter._alter_publication_membership logs and goes on).
+      }
+    },
+
     async primaryKeys(config, tables) {
       const cfg = readConfig(config);
       precheck(cfg);
@@ -538,6 +664,75 @@ function ownershipError(schema: string, table: string, user: string): string {
 }
 
 const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`;
+
+async function slotExists(client: Client, slot: string): Promise<boolean> {
+  return (await client.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1', [slot])).rowCount! > 0;
+}
+
+async function publicationExists(client: Client, publication: string): Promise<boolean> {
+  return (await client.query('SELECT 1 FROM pg_publication WHERE pubname = $1', [publication])).rowCount! > 0;
+}
+
+/** pg_create_logical_replication_slot with pgoutput; returns the consistent point (LSN). */
+async function createSlot(client: Client, slot: string): Promise<string> {
+  const row = (await client.query<{ lsn: string }>(`SELECT lsn::text AS lsn FROM pg_create_logical_replication_slot($1, 'pgoutput')`, [slot])).rows[0];
+  return row?.lsn ?? '';
+}
+
+/** adapter._slot_setup_error_message: the privilege and read-only cases get their advice appended. */
+function slotSetupError(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  const lower = text.toLowerCase();
+  if ((error as PgErrorLike).code === '42501' || lower.includes('permission denied') || lower.includes('must be superuser')) {
+    return (
+      `Failed to create replication slot: ${text} The database user lacks permission to create logical replication slots. ` +
+      'Either grant it replication access, or switch these tables to Incremental sync instead of CDC. Incremental needs only SELECT permission.'
+    );
+  }
+  if (lower.includes('in a read-only transaction')) {
+    return (
+      `Failed to create replication slot: ${text} CDC has to create a replication slot and publication, which only a writable primary ` +
+      'database allows. This connection points at a read replica or read-only standby. Connect to the primary database, or switch ' +
+      'these tables to Incremental sync, which needs only SELECT.'
+    );
+  }
+  return `Failed to create replication slot: ${text}`;
+}
+
+/**
+ * PostgresSource.get_non_retryable_errors (source.py): the first key found in the error wins. `null`
+ * keeps the raw driver text as latest_error; a text replaces it. A non-retryable failure also turns
+ * the table's syncing off (external_data_job: update_should_sync(False)).
+ */
+const NON_RETRYABLE_SYNC_ERRORS: ReadonlyArray<readonly [string, string | null]> = [
+  ['is not permitted to log in', null],
+  ['error received from server in SCRAM exchange: Wrong password', null],
+  ['PAM authentication failed', null],
+  ['could not translate host name', null],
+  ['timeout expired connection to server at', null],
+  ['password authentication failed for user', null],
+  ['does not exist', null],
+  ['Network is unreachable', null],
+  [
+    'permission denied for schema',
+    "PostHog's database role isn't allowed to access a schema that contains one or more of the tables you selected to sync " +
+      '(PostgreSQL reported "permission denied for schema"). Grant the connecting role USAGE on that schema and SELECT on the tables ' +
+      'in it (for example: GRANT USAGE ON SCHEMA <schema> TO <role>), or remove those tables from the sync, then re-enable the sync.',
+  ],
+  [
+    'permission denied for',
+    "PostHog's database role isn't allowed to read one or more of the tables you selected to sync (PostgreSQL reported " +
+      '"permission denied"). Grant the connecting role SELECT on those tables (for example: GRANT SELECT ON <table> TO <role>), then re-enable the sync.',
+  ],
+  ['Connection refused', null],
+  ['No route to host', null],
+  ['connection timeout expired', null],
+];
+
+function syncFailure(raw: string): SyncFailure {
+  for (const [key, friendly] of NON_RETRYABLE_SYNC_ERRORS) if (raw.includes(key)) return new SyncFailure(friendly ?? raw, true);
+  return new SyncFailure(raw, false);
+}
 
 async function checkCdc(client: Client, cfg: PostgresConfig, request: CdcCheckRequest): Promise<CdcCheckResult> {
   const errors: string[] = [];

@@ -49,6 +49,22 @@ export interface CdcCheckResult {
   errors: string[];
 }
 
+/** What `enable_cdc` asks the database for (PostgresCDCAdapter.setup_resources, API.md §2.12). */
+export interface CdcSetupRequest {
+  sourceId: string;
+  managementMode: 'posthog' | 'self_managed';
+  slotName: string | null;
+  publicationName: string | null;
+}
+
+/** Live CDC state read from the database (PostgresCDCAdapter.get_status). */
+export interface CdcLiveStatus {
+  slot_exists: boolean;
+  publication_exists: boolean;
+  lag_bytes: number | null;
+  published_tables: string[];
+}
+
 export interface SourceDriver {
   /** Validate credentials against the live system; throw DriverError with PostHog's message on failure. */
   validateCredentials(config: Record<string, unknown>): Promise<void>;
@@ -58,6 +74,30 @@ export interface SourceDriver {
   checkCdcPrerequisites?(config: Record<string, unknown>, request: CdcCheckRequest): Promise<CdcCheckResult>;
   /** Primary keys for CDC tables at create time (API.md §2.3 step 15); Postgres only. */
   primaryKeys?(config: Record<string, unknown>, tables: string[]): Promise<Record<string, string[]>>;
+  /**
+   * One sync of one table with the STORED config: read it for real and return its row count. Throws
+   * SyncFailure with the text PostHog's pipeline would record (the raw driver error for non-retryable
+   * connection/auth failures). Drivers without it simulate the rows.
+   */
+  syncTable?(config: Record<string, unknown>, table: string): Promise<number>;
+  /** enable_cdc: create the slot (and, PostHog-managed, the publication). Returns the cdc_* job_inputs, or PostHog's error text. */
+  setupCdcResources?(config: Record<string, unknown>, request: CdcSetupRequest): Promise<{ fields: Record<string, unknown> } | { error: string }>;
+  /** disable_cdc: drop the slot (and the publication when PostHog owns it). Best-effort, never throws. */
+  dropCdcResources?(config: Record<string, unknown>, managementMode: string, slotName: string, publicationName: string | null): Promise<void>;
+  /** cdc_status: live slot/publication state; throws the connection error when unreachable. */
+  cdcStatus?(config: Record<string, unknown>, slotName: string | null, publicationName: string | null): Promise<CdcLiveStatus>;
+  /** ALTER PUBLICATION … ADD/DROP TABLE, best-effort (never throws), as the schema PATCH does. */
+  alterPublication?(config: Record<string, unknown>, publicationName: string, table: string, add: boolean): Promise<void>;
+}
+
+/** A failed sync: `message` is what PostHog stores as latest_error; `nonRetryable` turns the table's syncing off. */
+export class SyncFailure extends Error {
+  constructor(
+    message: string,
+    readonly nonRetryable: boolean,
+  ) {
+    super(message);
+  }
 }
 
 /** A user-facing failure with the text PostHog returns (status 400, `{"message": ...}`). */
