@@ -2,6 +2,9 @@
  * `npm run emulator`: a local PostHog emulator until SIGINT/SIGTERM.
  *   --port <n>          listen port (default: a free one)
  *   --stripe-key <key>  a Stripe key the emulated Stripe accepts, with webhook write access (repeatable)
+ *   --bulk-update-scope none|write
+ *                       `none` (default, newest PostHog): bulk_update_schemas refuses scoped personal API keys
+ *                       with 403; `write`: it is a write action (API.md §12)
  */
 import { parseArgs } from 'node:util';
 
@@ -11,13 +14,21 @@ const { values } = parseArgs({
   options: {
     port: { type: 'string' },
     'stripe-key': { type: 'string', multiple: true },
+    'bulk-update-scope': { type: 'string' },
   },
 });
+
+const bulkScope = values['bulk-update-scope'] ?? 'none';
+if (bulkScope !== 'none' && bulkScope !== 'write') {
+  process.stderr.write('--bulk-update-scope must be none or write\n');
+  process.exit(2);
+}
 
 const stripeKeys = Object.fromEntries((values['stripe-key'] ?? ['rk_test_emulator']).map((key) => [key, { webhookWrite: true }]));
 const emulator = await startEmulator({
   port: values.port ? Number(values.port) : 0,
   stripeKeys,
+  bulkUpdateSchemasScope: bulkScope,
   log: (line) => process.stderr.write(`${line}\n`),
 });
 
