@@ -82,7 +82,7 @@ function validateFields(body: Record<string, unknown>): void {
 }
 
 /** Throws the first refusal as PostHog orders them; returns a function that applies the update. */
-export function prepareSchemaUpdate(ctx: Context, source: SourceRow, schema: SchemaRow, body: Record<string, unknown>): () => void {
+export function prepareSchemaUpdate(ctx: Context, source: SourceRow, schema: SchemaRow, body: Record<string, unknown>): () => Promise<void> {
   validateFields(body);
   const requestedType = has(body, 'sync_type') ? (body.sync_type as SyncType | null) : undefined;
   // `sync_type = data.get("sync_type")`: null whether absent or null.
@@ -175,7 +175,7 @@ export function prepareSchemaUpdate(ctx: Context, source: SourceRow, schema: Sch
     if (refusal) throw refusal;
   }
 
-  return () => {
+  return async () => {
     const wasSyncing = schema.shouldSync;
     const previousType = schema.syncType;
     if (requestedType !== undefined) schema.syncType = requestedType;
@@ -207,8 +207,8 @@ export function prepareSchemaUpdate(ctx: Context, source: SourceRow, schema: Sch
     const driver = ctx.drivers.get(source.sourceType);
     if (isCdc && cdcEnabledOn(source) && source.jobInputs.cdc_management_mode === 'posthog' && typeof publication === 'string' && driver?.alterPublication) {
       const newlyCdc = syncType === 'cdc' && previousType !== 'cdc';
-      if (newlyCdc || (shouldSync === true && !wasSyncing)) void driver.alterPublication(source.jobInputs, publication, schema.name, true);
-      else if (shouldSync === false && wasSyncing) void driver.alterPublication(source.jobInputs, publication, schema.name, false);
+      if (newlyCdc || (shouldSync === true && !wasSyncing)) await driver.alterPublication(source.jobInputs, publication, schema.name, true);
+      else if (shouldSync === false && wasSyncing) await driver.alterPublication(source.jobInputs, publication, schema.name, false);
     }
 
     if (syncType === 'webhook') runWebhookStep(ctx, source, schema);
@@ -218,6 +218,6 @@ export function prepareSchemaUpdate(ctx: Context, source: SourceRow, schema: Sch
 }
 
 /** Run validation and apply; errors are HttpReply refusals. */
-export function updateSchema(ctx: Context, source: SourceRow, schema: SchemaRow, body: Record<string, unknown>): void {
-  prepareSchemaUpdate(ctx, source, schema, body)();
+export async function updateSchema(ctx: Context, source: SourceRow, schema: SchemaRow, body: Record<string, unknown>): Promise<void> {
+  await prepareSchemaUpdate(ctx, source, schema, body)();
 }

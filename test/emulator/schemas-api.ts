@@ -44,7 +44,7 @@ export async function handleSchemas(ctx: Context, req: RequestInfo): Promise<Htt
     if (m === 'GET') return ok(fullSchema(schema, source, true));
     if (m === 'PATCH') {
       const body = typeof req.body === 'object' && req.body !== null && !Array.isArray(req.body) ? (req.body as Record<string, unknown>) : {};
-      updateSchema(ctx, source, schema, body);
+      await updateSchema(ctx, source, schema, body);
       return ok(fullSchema(schema, source));
     }
     if (m === 'DELETE') {

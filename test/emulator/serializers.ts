@@ -83,16 +83,20 @@ function listItemSchema(schema: SchemaRow): Record<string, unknown> {
   };
 }
 
-/** get_status (API.md §2.4): computed from the syncing schemas, else the stored status. */
+/**
+ * get_status (API.md §2.4, newest): failures and billing limits count only among syncing schemas; paused,
+ * running and completed among the "active" ones (syncing, or carrying an error); else the stored status.
+ */
 export function sourceStatus(source: SourceRow, schemas: SchemaRow[]): string {
   const syncing = schemas.filter((s) => s.shouldSync);
-  const any = (status: SchemaStatus) => syncing.some((s) => s.status === status);
-  if (any('Failed')) return 'Failed';
-  if (any('BillingLimitReached')) return 'Billing limits';
-  if (any('BillingLimitTooLow')) return 'Billing limits too low';
-  if (any('Paused')) return 'Paused';
-  if (any('Running')) return 'Running';
-  if (any('Completed')) return 'Completed';
+  const active = schemas.filter((s) => s.shouldSync || s.latestError !== null);
+  const among = (list: SchemaRow[], status: SchemaStatus) => list.some((s) => s.status === status);
+  if (among(syncing, 'Failed')) return 'Failed';
+  if (among(syncing, 'BillingLimitReached')) return 'Billing limits';
+  if (among(syncing, 'BillingLimitTooLow')) return 'Billing limits too low';
+  if (among(active, 'Paused')) return 'Paused';
+  if (among(active, 'Running')) return 'Running';
+  if (among(active, 'Completed')) return 'Completed';
   return source.status;
 }
 

@@ -171,7 +171,7 @@ async function refreshSchemasAction(ctx: Context, source: SourceRow): Promise<Ht
   return ok({ added, deleted, auto_enabled: 0, total_tables_seen: discovered.length });
 }
 
-function bulkUpdateAction(ctx: Context, source: SourceRow, req: RequestInfo): HttpReply {
+async function bulkUpdateAction(ctx: Context, source: SourceRow, req: RequestInfo): Promise<HttpReply> {
   const updates = bodyObject(req).schemas;
   if (updates === undefined || updates === null) throw requiredField('schemas');
   if (!Array.isArray(updates)) throw hog(400, 'validation_error', 'not_a_list', `Expected a list of items but got type "${typeof updates}".`, 'schemas');
@@ -181,17 +181,20 @@ function bulkUpdateAction(ctx: Context, source: SourceRow, req: RequestInfo): Ht
   const schemas = ids.map((id) => ctx.state.schemas.get(id));
   if (schemas.some((s) => !s || s.deleted || s.sourceId !== source.id)) throw invalidInput('One or more schemas could not be found for this source', 'schemas');
   const failures: string[] = [];
-  updates.forEach((update, index) => {
+  for (const [index, update] of updates.entries()) {
     const schema = schemas[index]!;
     const { id: _id, apply_sync_defaults: _defaults, full_refresh_interval_days: _days, ...patch } = update as Record<string, unknown>;
+    let apply: () => Promise<void>;
     try {
-      prepareSchemaUpdate(ctx, source, schema, patch)();
+      apply = prepareSchemaUpdate(ctx, source, schema, patch);
     } catch (error) {
       if (!(error instanceof HttpReply)) throw error;
       const detail = (error.body as { detail?: string; message?: string }).detail ?? (error.body as { message?: string }).message;
       failures.push(`${schema.name} (${detail})`);
+      continue;
     }
-  });
+    await apply();
+  }
   if (failures.length > 0) {
     throw hog(
       400,
