@@ -323,8 +323,12 @@ class HttpPostHogClient implements PostHogClient {
       } catch (error) {
         // 404/405: a PostHog from before the bulk route. A 404 may also mean the source is gone; then the
         // per-schema PATCHes fail with their own 404, and the route is only taken as missing once they succeed.
-        if (!(error instanceof PostHogApiError) || (error.status !== 404 && error.status !== 405)) throw error;
-        if (error.status === 405) this.bulkUnsupported = true;
+        // 403: some PostHog versions declare the action in no scope list, and then refuse it to every personal
+        // API key ("does not support Personal API Key access", API.md §12). The per-schema PATCH is a plain
+        // write action: when the key really lacks a scope, that PATCH fails with PostHog's own scope message,
+        // so no message text is matched here (API.md §0).
+        if (!(error instanceof PostHogApiError) || (error.status !== 403 && error.status !== 404 && error.status !== 405)) throw error;
+        if (error.status === 405 || error.status === 403) this.bulkUnsupported = true;
         const results = await this.patchEach(updates);
         this.bulkUnsupported = true;
         return results;

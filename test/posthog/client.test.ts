@@ -261,11 +261,17 @@ describe('bulk_update_schemas', () => {
     expect(JSON.parse(String(h.agent.getCallHistory()!.firstCall()!.body))).toEqual({ schemas: [{ id: schema.id, sync_frequency: '1hour' }] });
   });
 
-  it.each([404, 405])('falls back to one PATCH per schema when the route answers %i, and remembers it', async (status) => {
+  // 403: the action is in no scope list on some versions, so PostHog refuses it to personal API keys (API.md §12).
+  const refusals: Record<number, object> = {
+    403: { type: 'authentication_error', code: 'permission_denied', detail: 'This action does not support Personal API Key access', attr: null },
+    404: { type: 'invalid_request', code: 'not_found', detail: 'x', attr: null },
+    405: { type: 'invalid_request', code: 'method_not_allowed', detail: 'x', attr: null },
+  };
+  it.each([403, 404, 405])('falls back to one PATCH per schema when the route answers %i, and remembers it', async (status) => {
     h = harness();
     h.pool
       .intercept({ path: `${SOURCES}/src/bulk_update_schemas/`, method: 'PATCH' })
-      .reply(status, { type: 'invalid_request', code: status === 404 ? 'not_found' : 'method_not_allowed', detail: 'x', attr: null });
+      .reply(status, refusals[status]!);
     h.pool
       .intercept({ path: `${SCHEMAS}/a/`, method: 'PATCH' })
       .reply(200, { ...schema, id: 'a' })
@@ -279,7 +285,7 @@ describe('bulk_update_schemas', () => {
       { id: 'b', sync_frequency: '24hour' },
     ];
     expect((await h.client.bulkUpdateSchemas('src', updates)).map((s) => s.id)).toEqual(['a', 'b']);
-    // Second call: straight to the fallback.
+    // Second call: straight to the fallback (a 404 is only taken as a missing route once the PATCHes succeed).
     await h.client.bulkUpdateSchemas('src', updates);
     const calls = h.agent.getCallHistory()!.calls();
     expect(calls.map((c) => `${c.method} ${c.path}`)).toEqual([
@@ -338,5 +344,20 @@ describe('a client without a dispatcher', () => {
     const client = createClient({ host: 'http://127.0.0.1:9', projectId: PROJECT, apiKey: API_KEY, masker, maxRetries: 0 });
     expect(client.host).toBe('http://127.0.0.1:9');
     expect(client.projectId).toBe(PROJECT);
+  });
+});
+
+describe('bulk_update_schemas refused by scope', () => {
+  it('a key that really lacks the write scope gets PostHog\'s scope message from the per-schema PATCH (API.md §1, §12)', async () => {
+    h = harness();
+    h.pool
+      .intercept({ path: `${SOURCES}/src/bulk_update_schemas/`, method: 'PATCH' })
+      .reply(403, { type: 'authentication_error', code: 'permission_denied', detail: 'This action does not support Personal API Key access', attr: null });
+    h.pool
+      .intercept({ path: `${SCHEMAS}/a/`, method: 'PATCH' })
+      .reply(403, { type: 'authentication_error', code: 'permission_denied', detail: "API key missing required scope 'external_data_source:write'", attr: null });
+    const error = await rejection(h.client.bulkUpdateSchemas('src', [{ id: 'a', should_sync: true }]));
+    expect((error as { status?: number }).status).toBe(403);
+    expect((error as Error).message).toContain("missing required scope 'external_data_source:write'");
   });
 });
