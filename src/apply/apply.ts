@@ -1,11 +1,13 @@
 import type { DesiredSource } from '../config/desired.js';
 import type { PostHogReader } from '../plan/observe.js';
-import type { RemoteSourceInfo, WebhookInfoState } from '../plan/observed.js';
+import type { RemoteSourceInfo } from '../plan/observed.js';
 import type { Change, Plan } from '../plan/types.js';
 import type { SecretMasker } from '../secrets.js';
 import { sourceModule } from '../sources/index.js';
 import type { SourceTypeInfo } from '../wizard/catalog.js';
 import { explainRefusedCreate } from './concurrent-create.js';
+import { isAmbiguous, isNotFound } from './request-errors.js';
+import { ensureWebhook, registerWebhook } from './webhook.js';
 
 /** The PostHog calls apply makes, beyond plan's reads. The client satisfies this; tests may fake it. */
 export interface PostHogWriter extends PostHogReader {
@@ -49,15 +51,6 @@ export interface SourceInputs {
 export interface ApplyHooks {
   onStart?(change: Change): void;
   onDone?(result: ChangeResult): void;
-}
-
-/** A step that is not safe to retry: the connection dropped after the request was sent (client error code). */
-function isAmbiguous(error: unknown): boolean {
-  return (error as { code?: string } | null)?.code === 'ambiguous-request';
-}
-
-function isNotFound(error: unknown): boolean {
-  return (error as { status?: number } | null)?.status === 404;
 }
 
 /**
@@ -146,7 +139,7 @@ async function applySource(changes: Change[], remoteSourceId: string | null, cli
   }
 
   const applyWebhook = async (change: Change): Promise<boolean> => {
-    hooks.onStart?.(change);
+    if (!registerFirst) hooks.onStart?.(change);
     try {
       const note = await ensureWebhook(client, sourceId!, inputs);
       record(change, 'applied', sourceId, null, note);
@@ -156,13 +149,20 @@ async function applySource(changes: Change[], remoteSourceId: string | null, cli
       return false;
     }
   };
-  // On an existing source, a missing webhook is set up before tables switch to webhook sync: PostHog's
+  // On an existing source, a missing webhook is registered before tables switch to webhook sync: PostHog's
   // schema update to sync_type webhook registers one itself when none exists, and refuses the table when
   // the provider refuses that registration (API.md §2.13, §7), which no signing secret could then fix.
-  const webhookFirst = webhookChange !== undefined && webhookChange.action === 'create' && sourceChange?.action !== 'create' && tableChanges.length > 0;
-  if (webhookFirst && !(await applyWebhook(webhookChange))) {
-    skipRest(tableChanges, `${webhookChange.address} failed`);
-    return results;
+  // The webhook change itself is finished after the tables (webhook.ts): their PATCHes drop the secret.
+  const registerFirst = webhookChange !== undefined && webhookChange.action === 'create' && sourceChange?.action !== 'create' && tableChanges.length > 0;
+  if (registerFirst) {
+    hooks.onStart?.(webhookChange);
+    try {
+      await registerWebhook(client, sourceId!, inputs);
+    } catch (error) {
+      record(webhookChange, 'failed', sourceId, error);
+      skipRest(tableChanges, `${webhookChange.address} failed`);
+      return results;
+    }
   }
 
   if (sourceChange?.action === 'create') {
@@ -179,12 +179,12 @@ async function applySource(changes: Change[], remoteSourceId: string | null, cli
       record(change, failure === undefined ? 'applied' : 'failed', outcome.ids.get(change.address) ?? change.remote_id, failure ?? null);
     }
     if (outcome.failed.size > 0) {
-      if (webhookChange && !webhookFirst) skipRest([webhookChange], 'table changes of this source failed');
+      if (webhookChange) skipRest([webhookChange], 'table changes of this source failed');
       return results;
     }
   }
 
-  if (webhookChange && !webhookFirst) await applyWebhook(webhookChange);
+  if (webhookChange) await applyWebhook(webhookChange);
   return results;
 }
 
@@ -291,80 +291,4 @@ async function updateTables(client: PostHogWriter, sourceId: string, changes: Ch
     }
   }
   return { failed, ids };
-}
-
-/**
- * Register the source's webhook, or finish registering it, then verify. create_webhook is only called when
- * webhook_info says no webhook exists (each successful call registers another endpoint with the source).
- */
-async function ensureWebhook(client: PostHogWriter, sourceId: string, inputs: SourceInputs): Promise<string | undefined> {
-  let info = await client.webhookInfo(sourceId);
-  let note: string | undefined;
-  const signingSecret = inputs.webhook?.signing_secret;
-  if (!info.exists) {
-    let created: Awaited<ReturnType<PostHogWriter['createWebhook']>> | undefined;
-    try {
-      created = await client.createWebhook(sourceId);
-    } catch (error) {
-      if (!isAmbiguous(error)) throw error;
-      info = await client.webhookInfo(sourceId);
-      if (!info.exists) created = await client.createWebhook(sourceId);
-    }
-    if (created && !created.success) {
-      const url = created.webhook_url ?? '(see the source in PostHog)';
-      if (typeof signingSecret !== 'string' || signingSecret === '') {
-        throw new Error(
-          `PostHog could not register the webhook: ${created.error ?? 'unknown reason'} Register ${url} in the source's dashboard by hand, put its signing secret in webhook.signing_secret (as a reference), and run apply again.`,
-        );
-      }
-      await client.updateWebhookInputs(sourceId, { signing_secret: signingSecret });
-      note = `PostHog could not register the webhook itself (${created.error ?? 'no reason given'}); the configured signing secret is stored. Register this URL in the source's dashboard if it is not there yet: ${url}`;
-    }
-    info = await client.webhookInfo(sourceId);
-  }
-  // Also after a create whose answer was lost (created is undefined): PostHog may have made the function
-  // but been refused by the provider, and then it waits for the signing secret.
-  if (info.exists && needsInputs(info, inputs.info)) {
-    if (typeof signingSecret !== 'string' || signingSecret === '') {
-      throw new Error(
-        `The webhook is waiting for its signing secret: register ${info.webhook_url ?? "the source's webhook URL (see PostHog)"} in the source's dashboard by hand if it is not there yet, put its signing secret in webhook.signing_secret (as a reference), and run apply again.`,
-      );
-    }
-    await client.updateWebhookInputs(sourceId, { signing_secret: signingSecret });
-    note ??= `The configured signing secret is stored. Register this URL in the source's dashboard if it is not there yet: ${info.webhook_url ?? '(see the source in PostHog)'}`;
-    info = await client.webhookInfo(sourceId);
-  }
-  if (info.exists && (info.missing_events ?? []).length > 0) {
-    // A second create_webhook would register a second endpoint. PostHog reconciles the subscribed events
-    // when a table is (re)set to webhook sync (API.md §2.13), so do that with one of the source's webhook tables.
-    const webhookTable = (await client.getSource(sourceId)).schemas.find((s) => s.should_sync && s.sync_type === 'webhook');
-    if (webhookTable) {
-      await client.updateSchema(webhookTable.id, { sync_type: 'webhook' });
-      info = await client.webhookInfo(sourceId);
-    }
-  }
-  const problems = verifyWebhook(info, inputs.info);
-  if (problems.length > 0) throw new Error(`The webhook is not healthy after apply: ${problems.join('; ')}.${info.webhook_url ? ` URL: ${info.webhook_url}` : ''}`);
-  // PostHog could not read the endpoint at the provider (typically a key without webhook read access,
-  // the same key that could not register it): not a failure, plan treats it as healthy too, but say so.
-  const external = info.external_status?.error;
-  if (external) note = `${note ? `${note} ` : ''}PostHog cannot check the endpoint at the provider: ${external}`;
-  return note;
-}
-
-function needsInputs(info: WebhookInfoState, type: SourceTypeInfo | undefined): boolean {
-  return (type?.webhookFields ?? []).some((f) => 'required' in f && f.required && !(info.inputs && f.name in info.inputs)) || info.hog_function?.enabled === false;
-}
-
-/** A healthy webhook: exists, enabled, every event subscribed, no input pending (setup-flow.md step 6). */
-export function verifyWebhook(info: WebhookInfoState, type: SourceTypeInfo | undefined): string[] {
-  const problems: string[] = [];
-  if (!info.exists) problems.push('no webhook exists');
-  if (info.hog_function?.enabled === false) problems.push('the webhook function is disabled');
-  if ((info.missing_events ?? []).length > 0) problems.push(`${info.missing_events!.length} events are not subscribed`);
-  const pending = (type?.webhookFields ?? []).filter((f) => 'required' in f && f.required && !(info.inputs && f.name in info.inputs)).map((f) => f.name);
-  if (pending.length > 0) problems.push(`inputs pending: ${pending.join(', ')}`);
-  const status = info.external_status?.status;
-  if (status !== undefined && status !== null && status !== 'enabled') problems.push(`the endpoint's status at the provider is ${status}`);
-  return problems;
 }

@@ -56,6 +56,7 @@ export const CODES = {
   'secret-in-plain-field': { severity: 'error', owner: 'lint', title: 'A field that is not secret references a variable whose name says it holds a secret' },
   'file-reference-refused': { severity: 'error', owner: 'lint', title: 'A ${file:} reference outside the repository, not to a regular file, or too large' },
   'short-secret': { severity: 'warning', owner: 'plan', title: 'A secret too short to be masked reliably' },
+  'webhook-secret-dropped': { severity: 'error', owner: 'plan', title: "A table switching to webhook sync would drop a signing secret the file does not declare" },
 } as const satisfies Record<string, CodeInfo>;
 
 export type DiagnosticCode = keyof typeof CODES;

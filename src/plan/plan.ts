@@ -404,6 +404,30 @@ function planWebhook(ctx: SourceContext, remote: RemoteSourceInfo, webhookTables
   const disabled = info.hog_function?.enabled === false;
   const externalStatus = info.external_status?.status;
   const unhealthy = externalStatus !== undefined && externalStatus !== null && externalStatus !== 'enabled';
+  // Table PATCHes setting sync_type webhook replace the function's inputs (API.md §12): the secret goes with them.
+  const switching = secretDroppingTables(ctx.changes, source.name);
+  if (switching.length > 0 && source.webhook?.signing_secret === undefined) {
+    ctx.report(
+      'webhook-secret-dropped',
+      `Setting ${switching.join(', ')} to webhook sync makes PostHog drop the webhook's signing secret, and dwctl can only store it again from the file. Put the endpoint's signing secret (the provider's dashboard shows it) in webhook.signing_secret as a reference.`,
+      ['sources', source.name, 'tables'],
+      'key',
+    );
+  }
+  if (switching.length > 0 && pending.length === 0 && missing.length === 0 && !disabled && !unhealthy) {
+    changes.push({
+      address,
+      kind: 'webhook',
+      action: 'update',
+      remote_id: info.hog_function?.id ?? remote.id,
+      source: source.name,
+      before: { signing_secret: SENSITIVE },
+      after: { signing_secret: SENSITIVE },
+      reason: `the schema update of ${switching.join(', ')} replaces the webhook's inputs: the signing secret is stored again afterwards`,
+      path,
+    });
+    return;
+  }
   if (pending.length === 0 && missing.length === 0 && !disabled && !unhealthy) {
     changes.push({ address, kind: 'webhook', action: 'no-op', remote_id: info.hog_function?.id ?? remote.id, source: source.name, before: null, after: null, reason: 'registered, enabled and subscribed to every event', path });
     return;
@@ -421,6 +445,14 @@ function planWebhook(ctx: SourceContext, remote: RemoteSourceInfo, webhookTables
       .join('; '),
     path,
   });
+}
+
+/** Tables of the source whose planned update or enablement sends sync_type webhook (each runs PostHog's webhook step). */
+function secretDroppingTables(changes: readonly PendingChange[], source: string): string[] {
+  return changes
+    .filter((c) => c.kind === 'table' && c.source === source && c.action !== 'no-op' && c.after?.sync_type === 'webhook')
+    .map((c) => c.address.slice(`source.${source}.table.`.length))
+    .sort(compareNames);
 }
 
 function webhookAfter(source: DesiredSource, tables: string[]): Record<string, unknown> {

@@ -9,16 +9,21 @@ import type { DesiredSource } from '../../src/config/desired.js';
 /**
  * A registered webhook that misses events must be repaired without a second create_webhook (each one
  * registers another endpoint): apply re-sets a webhook table's sync type, which makes PostHog reconcile.
+ * That PATCH replaces the webhook function's inputs (API.md §12), so the declared signing secret is stored
+ * again after it; without a declared secret the repair would break the webhook, so the user is told which
+ * events to enable instead.
  */
 describe('a webhook with missing events', () => {
-  it('is reconciled through a webhook table, never by registering a second endpoint', async () => {
+  const setup = (secret: string | undefined, canAdd: boolean) => {
     const calls: string[] = [];
-    let missing = ['customer.updated'];
+    let missing = ['customer.updated', 'charge.refunded'];
+    let inputs: Record<string, unknown> = { signing_secret: { secret: true } };
     const info = (): WebhookInfoState => ({
       supports_webhooks: true,
       exists: true,
       hog_function: { id: 'fn-1', enabled: true },
-      inputs: { signing_secret: { secret: true } },
+      webhook_url: 'https://webhooks.us.posthog.com/public/webhooks/dwh/fn-1',
+      inputs,
       external_status: { status: 'enabled', error: null },
       missing_events: missing,
     });
@@ -27,8 +32,15 @@ describe('a webhook with missing events', () => {
       getSource: async () => (calls.push('retrieve'), { id: 'src-1', source_type: 'Stripe', prefix: 'b_', description: null, schemas: [{ id: 'sch-1', name: 'Customer', should_sync: true, sync_type: 'webhook' }] }),
       updateSchema: async (id: string, patch: Record<string, unknown>) => {
         calls.push(`patch ${id} ${JSON.stringify(patch)}`);
-        missing = [];
+        // PostHog's webhook step: inputs replaced wholesale, events reconciled when the key may.
+        inputs = {};
+        if (canAdd) missing = [];
         return {};
+      },
+      updateWebhookInputs: async (_id: string, sent: Record<string, unknown>) => {
+        calls.push(`update_webhook_inputs ${Object.keys(sent).join(',')}`);
+        inputs = { signing_secret: { secret: true } };
+        return { success: true };
       },
       createWebhook: async () => {
         calls.push('create_webhook');
@@ -37,15 +49,42 @@ describe('a webhook with missing events', () => {
     } as unknown as PostHogWriter;
     const change: Change = {
       address: 'source.billing.webhook', kind: 'webhook', action: 'update', remote_id: 'fn-1', source: 'billing',
-      before: { missing_events: ['customer.updated'] }, after: { missing_events: [] }, reason: '1 events missing', path: '', position: null,
+      before: { missing_events: missing }, after: { missing_events: [] }, reason: '2 events missing', path: '', position: null,
     };
     const sourceNoop: Change = { address: 'source.billing', kind: 'source', action: 'no-op', remote_id: 'src-1', source: 'billing', before: null, after: null, reason: 'in sync', path: '', position: null };
     const plan = { changes: [sourceNoop, change] } as unknown as Plan;
     const source = { name: 'billing', type: 'Stripe', prefix: 'b_', description: null, config: {}, tables: [], webhook: null, cdc: null, moved_from: null } as DesiredSource;
-    const inputs = new Map([['billing', { source, info: bundledCatalog().get('Stripe'), config: {}, webhook: undefined }]]);
-    const result = await applyPlan(plan, client, inputs, new SecretMasker());
+    const sourceInputs = new Map([['billing', { source, info: bundledCatalog().get('Stripe'), config: {}, webhook: secret === undefined ? undefined : { signing_secret: secret } }]]);
+    return { calls, run: () => applyPlan(plan, client, sourceInputs, new SecretMasker()) };
+  };
+
+  it('is reconciled through a webhook table, then the signing secret is stored again; never a second endpoint', async () => {
+    const { calls, run } = setup('whsec_declared', true);
+    const result = await run();
     expect(result.results).toMatchObject([{ address: 'source.billing.webhook', status: 'applied' }]);
     expect(calls).not.toContain('create_webhook');
-    expect(calls).toContain('patch sch-1 {"sync_type":"webhook"}');
+    const patch = calls.indexOf('patch sch-1 {"sync_type":"webhook"}');
+    expect(patch).toBeGreaterThanOrEqual(0);
+    expect(calls.indexOf('update_webhook_inputs signing_secret')).toBeGreaterThan(patch);
+  });
+
+  it('events the key cannot add: one PATCH, then an action-needed failure listing them', async () => {
+    const { calls, run } = setup('whsec_declared', false);
+    const result = await run();
+    expect(result.results).toHaveLength(1);
+    expect(result.results[0]).toMatchObject({ address: 'source.billing.webhook', status: 'failed' });
+    expect(result.results[0]!.error).toMatch(/^Action needed: .*misses 2 events .*: charge\.refunded, customer\.updated\.$/);
+    expect(calls.filter((c) => c.startsWith('patch'))).toHaveLength(1);
+    // The secret the PATCH dropped is back.
+    expect(calls.at(-2)).toBe('update_webhook_inputs signing_secret');
+  });
+
+  it('without a declared secret the repair PATCH is not sent (it would drop the secret PostHog holds)', async () => {
+    const { calls, run } = setup(undefined, true);
+    const result = await run();
+    expect(result.results[0]).toMatchObject({ status: 'failed' });
+    expect(result.results[0]!.error).toContain('Action needed');
+    expect(result.results[0]!.error).toContain('customer.updated');
+    expect(calls.some((c) => c.startsWith('patch') || c.startsWith('update_webhook_inputs') || c === 'create_webhook')).toBe(false);
   });
 });

@@ -142,15 +142,49 @@ sources:
             ~ should_sync = false → true
             ~ sync_type = null → "webhook"
             ~ sync_frequency = "6hour" → "24hour"
-        = unchanged webhook
+        ~ update webhook  # the schema update of Subscription replaces the webhook's inputs: the signing secret is stored again afterwards
+            ~ signing_secret = "(sensitive)" (unchanged, sent with the update)
         = 2 tables unchanged: Charge, Customer
 
       Cost: no monthly estimate; 3 tables cannot be estimated (rows unknown: PostHog does not count Postgres rows, and incremental, append, CDC and webhook tables are billed by the rows that change).
 
-      Plan: 0 to create, 1 to update, 0 to delete.
+      Plan: 0 to create, 2 to update, 0 to delete.
       "
     `);
     await converges();
+  });
+});
+
+describe('a webhook PostHog registered, without a declared signing secret', () => {
+  it('a new webhook table is a plan error (the PATCH would drop the secret, API.md §12); declaring the secret applies and converges', async () => {
+    const yaml = `version: 1
+sources:
+  billing:
+    type: Stripe
+    prefix: billing_
+    config:
+      auth_method: { selection: api_key, stripe_secret_key: "\${STRIPE_SECRET_KEY}" }
+    tables:
+      Customer: { sync: webhook }
+      Charge: { sync: append, incremental_field: created }
+`;
+    await world.write(yaml);
+    await converges();
+    const [billing] = world.emulator.state.liveSources();
+    expect(billing!.hogFunction?.inputs.signing_secret).toMatch(/^whsec_/);
+    await world.write(yaml.replace('      Charge:', '      Subscription: { sync: webhook }\n      Charge:'));
+    const r = await dwctl('plan', '--format', 'json');
+    expect(r.exitCode).toBe(1);
+    const plan = JSON.parse(r.stdout) as { applyable: boolean; diagnostics: { code: string; severity: string; message: string }[] };
+    expect(plan.applyable).toBe(false);
+    expect(plan.diagnostics.map((d) => `${d.severity} ${d.code}`)).toEqual(['error webhook-secret-dropped']);
+    expect(plan.diagnostics[0]!.message).toContain('Setting Subscription to webhook sync');
+    // Nothing was sent: PostHog still holds the secret it registered.
+    expect((await dwctl('apply', '--yes')).exitCode).toBe(1);
+    expect(billing!.hogFunction?.inputs.signing_secret).toMatch(/^whsec_/);
+    await world.write(yaml.replace('      Charge:', '      Subscription: { sync: webhook }\n      Charge:') + '    webhook:\n      signing_secret: \${STRIPE_WEBHOOK_SECRET}\n');
+    await converges();
+    expect(billing!.endpoints.filter((e) => !e.deleted)).toHaveLength(1);
   });
 });
 
