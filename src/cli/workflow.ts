@@ -63,15 +63,17 @@ export function blockedPlan(loaded: LoadedFile, diagnostics: Diagnostic[], prune
 export interface PlanRequest {
   prune: boolean;
   sources: string[] | null;
+  /** --update-credentials: sources whose whole config, secrets included, is sent again. */
+  updateCredentials?: string[];
 }
 
-export function checkSourceNames(loaded: LoadedFile, names: string[] | null): void {
+export function checkSourceNames(loaded: LoadedFile, names: string[] | null, flag = '--source'): void {
   if (!names) return;
   const declared = new Set(loaded.desired.sources.map((s) => s.name));
   const unknown = names.filter((n) => !declared.has(n));
   if (unknown.length > 0) {
     const hint = unknown.length === 1 ? didYouMean(unknown[0]!, declared) : '';
-    throw new UsageProblem(`--source ${unknown.join(', ')}: no such source in ${loaded.file} (declared: ${[...declared].join(', ') || 'none'}).${hint}`);
+    throw new UsageProblem(`${flag} ${unknown.join(', ')}: no such source in ${loaded.file} (declared: ${[...declared].join(', ') || 'none'}).${hint}`);
   }
 }
 
@@ -83,6 +85,10 @@ export function fileConnection(loaded: LoadedFile): { host?: string; project_id?
 /** lint → connect → observe (read-only) → plan (pure). */
 export async function makePlan(command: RemoteCommand, loaded: LoadedFile, request: PlanRequest): Promise<{ plan: Plan; client?: PostHogClient }> {
   checkSourceNames(loaded, request.sources);
+  const updateCredentials = [...new Set(request.updateCredentials ?? [])];
+  checkSourceNames(loaded, updateCredentials, '--update-credentials');
+  const outside = request.sources ? updateCredentials.filter((n) => !request.sources!.includes(n)) : [];
+  if (outside.length > 0) throw new UsageProblem(`--update-credentials ${outside.join(', ')}: not among the sources given with --source`);
   if (hasErrors(loaded.lint)) return { plan: blockedPlan(loaded, loaded.lint, request.prune, request.sources) };
   const client = await connect(command, fileConnection(loaded));
   const catalog = bundledCatalog();
@@ -106,7 +112,7 @@ export async function makePlan(command: RemoteCommand, loaded: LoadedFile, reque
     fileSha256: loaded.sha256,
     remoteFingerprint: observation.fingerprint,
     version: VERSION,
-    options: { prune: request.prune, sources: request.sources },
+    options: { prune: request.prune, sources: request.sources, update_credentials: updateCredentials },
   });
   return { plan, client };
 }

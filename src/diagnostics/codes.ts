@@ -57,6 +57,7 @@ export const CODES = {
   'file-reference-refused': { severity: 'error', owner: 'lint', title: 'A ${file:} reference outside the repository, not to a regular file, or too large' },
   'short-secret': { severity: 'warning', owner: 'plan', title: 'A secret too short to be masked reliably' },
   'webhook-secret-dropped': { severity: 'error', owner: 'plan', title: "A table switching to webhook sync would drop a signing secret the file does not declare" },
+  'stored-credentials-failing': { severity: 'warning', owner: 'plan', title: "PostHog's syncs fail to authenticate while the file's credentials work" },
 } as const satisfies Record<string, CodeInfo>;
 
 export type DiagnosticCode = keyof typeof CODES;

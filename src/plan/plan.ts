@@ -7,6 +7,7 @@ import { offeredSyncTypes, primaryKeySource, sourceModule, unavailableReason, wa
 import { isSecretPath, type SourceCatalog, type SourceTypeInfo, type SyncFrequency } from '../wizard/catalog.js';
 import type { DiscoveredTableInfo, ObservedSource, ObservedState, RemoteSchemaInfo, RemoteSourceInfo } from './observed.js';
 import { planDigest, summarise } from './binding.js';
+import { credentialUpdate, storedCredentialsFailure, storedCredentialsWarning } from './credentials.js';
 import { cheaperAlternative, incrementalFieldRisks, isCreatedAtField, isUpdatedAtField, realCandidates, recommend, SYNCS_PER_MONTH } from './recommend.js';
 import { SENSITIVE, type Action, type Change, type CostEstimate, type CostLine, type Plan } from './types.js';
 
@@ -26,8 +27,11 @@ export interface PlanInput {
   fileSha256: string;
   remoteFingerprint: string;
   version: string;
-  /** Deletes only with prune (contract §1); `sources` limits the plan to the named sources. */
-  options: { prune: boolean; sources: string[] | null };
+  /**
+   * Deletes only with prune (contract §1); `sources` limits the plan to the named sources;
+   * `update_credentials` names the sources whose whole config, secrets included, is sent again.
+   */
+  options: { prune: boolean; sources: string[] | null; update_credentials?: string[] };
 }
 
 /** The table settings PostHog will hold, as the plan shows them and apply sends them. */
@@ -74,7 +78,8 @@ export function planChanges(input: PlanInput): Plan {
   for (const source of selected) {
     const info = catalog.get(source.type);
     const seen = observed.sources[source.name] ?? {};
-    planSource({ source, declared: desired.sources, info, seen, observed, changes, cost, report });
+    const rotate = options.update_credentials?.includes(source.name) ?? false;
+    planSource({ source, declared: desired.sources, info, seen, observed, changes, cost, report, rotate });
   }
 
   if (options.sources === null) planUndeclared(desired, observed, options.prune, changes, report);
@@ -95,7 +100,8 @@ export function planChanges(input: PlanInput): Plan {
     dwctl_version: input.version,
     file: { path: desired.file, sha256: input.fileSha256 },
     remote: { host: observed.host, project_id: observed.projectId, fingerprint: input.remoteFingerprint },
-    options: { prune: options.prune, sources: options.sources },
+    // update_credentials only when given, so plans without it keep their shape (and digest).
+    options: { prune: options.prune, sources: options.sources, ...(options.update_credentials?.length ? { update_credentials: [...options.update_credentials].sort(compareNames) } : {}) },
     cost: summariseCost(cost),
   };
   return { ...plan, digest: planDigest(plan) };
@@ -111,6 +117,8 @@ interface SourceContext {
   changes: PendingChange[];
   cost: CostLine[];
   report: (code: DiagnosticCode, message: string, path: readonly string[], anchor?: Anchor, severity?: Severity) => void;
+  /** --update-credentials names this source: its whole config is sent again. */
+  rotate: boolean;
 }
 
 function planSource(ctx: SourceContext): void {
@@ -347,9 +355,19 @@ function planExistingSource(ctx: SourceContext, remote: RemoteSourceInfo, settin
     sourceAfter.description = source.description;
   }
   const configDiff = diffConfig(seen.resolvedConfig ?? source.config, remote.job_inputs ?? {}, info);
-  if (configDiff) {
+  if (ctx.rotate) {
+    // The whole config with every secret: a host change needs them all, and PostHog re-validates (API.md §12).
+    const update = credentialUpdate(maskSecrets(seen.resolvedConfig ?? source.config, info), remote.job_inputs ?? {}, info);
+    sourceBefore.config = update.before;
+    sourceAfter.config = update.after;
+  } else if (configDiff) {
     sourceBefore.config = configDiff.before;
     sourceAfter.config = configDiff.after;
+  }
+  if (!ctx.rotate) {
+    // The file's credentials passed database_schema (planSource returns earlier otherwise).
+    const failure = storedCredentialsFailure(remote);
+    if (failure) ctx.report('stored-credentials-failing', storedCredentialsWarning(source.name, failure), ['sources', source.name, 'config'], 'key');
   }
   const sourceChanged = Object.keys(sourceAfter).length > 0;
   changes.push({
@@ -361,7 +379,11 @@ function planExistingSource(ctx: SourceContext, remote: RemoteSourceInfo, settin
     source: source.name,
     before: sourceChanged ? sourceBefore : null,
     after: sourceChanged ? sourceAfter : null,
-    reason: sourceChanged ? `the file's ${Object.keys(sourceAfter).join(' and ')} differ from PostHog's; credentials are re-sent with the update` : 'in sync',
+    reason: ctx.rotate
+      ? '--update-credentials: the whole config is sent with every secret; PostHog re-validates it'
+      : sourceChanged
+        ? `the file's ${Object.keys(sourceAfter).join(' and ')} differ from PostHog's; credentials are re-sent with the update`
+        : 'in sync',
     path: toPointer(['sources', source.name]),
   });
 

@@ -63,7 +63,8 @@ export interface Plan {
   /** What the plan was computed from; `apply PLANFILE` refuses it when either changed. */
   file: { path: string; sha256: string };
   remote: { host: string; project_id: string; fingerprint: string };
-  options: { prune: boolean; sources: string[] | null };
+  /** update_credentials: present when --update-credentials named sources (their whole config is sent again). */
+  options: { prune: boolean; sources: string[] | null; update_credentials?: string[] };
   cost: CostEstimate;
   /**
    * sha256 over changes, diagnostics, options, file and remote (plan/binding.ts): `apply PLANFILE` and

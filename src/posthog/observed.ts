@@ -51,6 +51,8 @@ export interface RemoteSourceInfo {
   prefix: string | null;
   description: string | null;
   status?: string | null;
+  /** The latest sync error PostHog recorded for the source (API.md §2.4). */
+  latest_error?: string | null;
   job_inputs?: Record<string, unknown> | null;
   schemas: RemoteSchemaInfo[];
 }

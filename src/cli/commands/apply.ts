@@ -35,6 +35,7 @@ export class ApplyCommand extends RemoteCommand {
     examples: [
       ['Apply a reviewed plan', '$0 apply plan.json --yes'],
       ['Plan, apply and follow the first syncs', '$0 apply --yes --wait'],
+      ['Push a rotated password to PostHog', '$0 apply --yes --update-credentials shop_db'],
     ],
   });
 
@@ -45,6 +46,7 @@ export class ApplyCommand extends RemoteCommand {
   timeout = Option.String('--timeout', '30m', { description: 'How long --wait waits (e.g. 90s, 10m, 2h; default 30m)' });
   sources = Option.Array('--source', { description: 'Apply only this source (repeatable; fresh plans only)' });
   format = Option.String('--format', 'text', { validator: t.isEnum(APPLY_FORMATS), description: 'Output format: text, json' });
+  updateCredentials = Option.Array('--update-credentials', { description: "Send this source's whole config again, secrets included, e.g. after rotating a password (repeatable; a saved plan must have been made with the same names)" });
 
   protected override wantsJson(): boolean {
     return this.format === 'json';
@@ -134,7 +136,7 @@ export class ApplyCommand extends RemoteCommand {
 
   private async freshPlan(): Promise<{ plan: Plan; loaded: LoadedFile; client: PostHogWriter }> {
     const loaded = await loadFile(this, this.file ?? 'warehouse.yaml');
-    const { plan, client } = await makePlan(this, loaded, { prune: false, sources: this.sources ?? null });
+    const { plan, client } = await makePlan(this, loaded, { prune: false, sources: this.sources ?? null, updateCredentials: this.updateCredentials ?? [] });
     return { plan, loaded, client: client ?? (await connect(this, fileConnection(loaded))) };
   }
 
@@ -150,7 +152,13 @@ export class ApplyCommand extends RemoteCommand {
     const early = checkSavedPlan(saved, this.planFile!, loaded.sha256, loaded.file);
     if (early) throw stalePlan(early);
     if (hasErrors(saved.diagnostics)) return { plan: saved, loaded, client: await connect(this, fileConnection(loaded)) };
-    const { plan: fresh, client } = await makePlan(this, loaded, { prune: saved.options.prune, sources: saved.options.sources });
+    // The names are part of what was reviewed: the saved plan's, and the flag (when given) must repeat them.
+    const savedNames = [...(saved.options.update_credentials ?? [])].sort();
+    const given = [...new Set(this.updateCredentials ?? savedNames)].sort();
+    if (given.join('\n') !== savedNames.join('\n')) {
+      throw new UsageProblem(`${this.planFile} was made with ${savedNames.length ? savedNames.map((n) => `--update-credentials ${n}`).join(' ') : 'no --update-credentials'}, and apply was given ${given.length ? given.map((n) => `--update-credentials ${n}`).join(' ') : 'none'}: plan again with the names to update, or give apply the plan's`);
+    }
+    const { plan: fresh, client } = await makePlan(this, loaded, { prune: saved.options.prune, sources: saved.options.sources, updateCredentials: savedNames });
     const moved = compareWithRecomputed(saved, fresh, loaded.desired, this.planFile!);
     if (moved) throw stalePlan(moved);
     // Equal changes: execute the recomputed plan, whose summary and flags are derived, never read from the file.

@@ -25,6 +25,7 @@ export class PlanCommand extends RemoteCommand {
       ['Plan and save it for apply', '$0 plan --out plan.json'],
       ['Pull-request check', '$0 plan --format markdown --detailed-exitcode'],
       ['Only one source', '$0 plan --source shop_db'],
+      ['After rotating a password', '$0 plan --update-credentials shop_db'],
     ],
   });
 
@@ -34,6 +35,7 @@ export class PlanCommand extends RemoteCommand {
   detailedExitcode = Option.Boolean('--detailed-exitcode', false, { description: 'Exit 2 when there are changes, 0 when there are none' });
   sources = Option.Array('--source', { description: 'Plan only this source (repeatable)' });
   prune = Option.Boolean('--prune', false, { description: 'Plan deleting PostHog sources the file does not declare' });
+  updateCredentials = Option.Array('--update-credentials', { description: "Send this source's whole config again, secrets included, e.g. after rotating a password (repeatable)" });
 
   protected override wantsJson(): boolean {
     return this.format === 'json';
@@ -42,7 +44,7 @@ export class PlanCommand extends RemoteCommand {
   protected async run(): Promise<ExitCode> {
     if (this.prune && this.sources) throw new UsageProblem('--prune deletes sources the file does not declare, so it cannot be limited with --source');
     const loaded = await loadFile(this, this.file);
-    const { plan } = await makePlan(this, loaded, { prune: this.prune, sources: this.sources ?? null });
+    const { plan } = await makePlan(this, loaded, { prune: this.prune, sources: this.sources ?? null, updateCredentials: this.updateCredentials ?? [] });
     if (this.out) await writeTextFileAtomic(this.context.cwd, this.out, this.masker.mask(serialisePlan(plan)));
     this.context.stdout.write(this.masker.mask(planRenderers[this.format](plan, { color: this.useColor() })));
     return planExitCode(plan, this.detailedExitcode);
