@@ -58,6 +58,7 @@ export const CODES = {
   'short-secret': { severity: 'warning', owner: 'plan', title: 'A secret too short to be masked reliably' },
   'webhook-secret-dropped': { severity: 'error', owner: 'plan', title: "A table switching to webhook sync would drop a signing secret the file does not declare" },
   'stored-credentials-failing': { severity: 'warning', owner: 'plan', title: "PostHog's syncs fail to authenticate while the file's credentials work" },
+  'primary-key-not-stored': { severity: 'warning', owner: 'lint', title: 'A primary key declared for a sync type PostHog stores none for' },
 } as const satisfies Record<string, CodeInfo>;
 
 export type DiagnosticCode = keyof typeof CODES;

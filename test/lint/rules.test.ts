@@ -217,3 +217,28 @@ sources:
     expect(only(two('shop_', 'shop_'), 'duplicate-source').map(where)).toEqual([{ code: 'duplicate-source', line: 10, column: 13 }]);
   });
 });
+
+describe('primary-key-not-stored (API.md §12: keys are stored only for incremental and append)', () => {
+  const withKey = (sync: string) => POSTGRES_SOURCE.replace('        sync: full_refresh', `        sync: ${sync}\n        primary_key: [id]${sync === 'incremental' || sync === 'append' ? '\n        incremental_field: updated_at' : ''}`);
+
+  it.each(['full_refresh', 'xmin'])('warns at the key for %s, naming why', (sync) => {
+    const found = only(withKey(sync), 'primary-key-not-stored');
+    expect(found.map(where)).toEqual([{ code: 'primary-key-not-stored', line: 15, column: 9 }]);
+    expect(found[0]!.severity).toBe('warning');
+    expect(found[0]!.message).toContain(`PostHog stores no primary key for ${sync} tables`);
+  });
+
+  it('for cdc, says the key comes from the database', () => {
+    const [d] = only(withKey('cdc'), 'primary-key-not-stored');
+    expect(d!.message).toContain('CDC tables take the primary key PostHog reads from the database');
+  });
+
+  it.each(['incremental', 'append'])('is quiet for %s, where PostHog stores the key', (sync) => {
+    expect(only(withKey(sync), 'primary-key-not-stored')).toEqual([]);
+  });
+
+  it('is quiet without a primary_key, and for an unknown sync type (the schema reports that)', () => {
+    expect(only(POSTGRES_SOURCE, 'primary-key-not-stored')).toEqual([]);
+    expect(only(withKey('sometimes'), 'primary-key-not-stored')).toEqual([]);
+  });
+});

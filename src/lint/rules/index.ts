@@ -6,7 +6,7 @@ import { prefixRepeatsType } from './prefix-repeats-type.js';
 import { references } from './references.js';
 import { sourceLifecycle } from './source-lifecycle.js';
 import { sourceTypeNotices } from './source-type.js';
-import { cdcSupport, incrementalField, selfManagedCdc, webhookSupport } from './tables.js';
+import { cdcSupport, incrementalField, primaryKeyStored, selfManagedCdc, webhookSupport } from './tables.js';
 
 /** The semantic rules lint runs after the schema, in this order. */
 export const RULES: readonly Rule[] = [
@@ -20,5 +20,6 @@ export const RULES: readonly Rule[] = [
   webhookSupport,
   cdcSupport,
   selfManagedCdc,
+  primaryKeyStored,
   sourceTypeNotices,
 ];

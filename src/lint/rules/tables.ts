@@ -1,3 +1,5 @@
+import { primaryKeySource } from '../../sources/index.js';
+import { SYNC_TYPES, type SyncType } from '../../wizard/catalog.js';
 import { tablesOf, type Rule } from '../rule.js';
 
 /** incremental and append need the field that orders rows; PostHog refuses the create without it. */
@@ -81,6 +83,36 @@ export const selfManagedCdc: Rule = {
       const missing = ['publication_name', 'slot_name'].filter((key) => typeof settings[key] !== 'string');
       if (missing.length > 0) {
         context.report('missing-property', `Self-managed CDC needs ${missing.map((k) => `cdc.${k}`).join(' and ')}: the ones you created for PostHog.`, ['sources', source.name, 'cdc'], 'key');
+      }
+    }
+  },
+};
+
+/**
+ * PostHog stores primary_key_columns only for incremental and append tables; CDC reads the keys from the
+ * database, and full_refresh, xmin and webhook tables store none (API.md §12). A key declared there is never
+ * used, so it is not compared either (no permanent diff): say so rather than let it look effective.
+ */
+export const primaryKeyStored: Rule = {
+  id: 'primary-key-stored',
+  codes: ['primary-key-not-stored'],
+  check(context) {
+    for (const source of context.sources) {
+      for (const [table, entry] of tablesOf(source)) {
+        // A key of the wrong type is the schema's finding (invalid-value), not this rule's.
+        if (!Array.isArray(entry.primary_key) || !SYNC_TYPES.includes(entry.sync as SyncType)) continue;
+        const stored = primaryKeySource(entry.sync as SyncType);
+        if (stored === 'declared-or-detected') continue;
+        const why =
+          stored === 'detected'
+            ? 'CDC tables take the primary key PostHog reads from the database'
+            : `PostHog stores no primary key for ${String(entry.sync)} tables`;
+        context.report(
+          'primary-key-not-stored',
+          `Table "${table}": ${why}, so this primary_key is not sent or compared. Remove it, or use it with incremental or append sync.`,
+          ['sources', source.name, 'tables', table, 'primary_key'],
+          'key',
+        );
       }
     }
   },
