@@ -14,6 +14,22 @@ export interface StatusTable {
   latest_error: string | null;
 }
 
+/** The source's webhook as PostHog reports it (webhook_info, API.md §7); only for sources with webhook tables. */
+export interface WebhookHealth {
+  exists: boolean;
+  enabled: boolean | null;
+  url: string | null;
+  /** Provider events the endpoint lacks (enable them in the provider's dashboard when PostHog's key cannot). */
+  missing_events: string[];
+  /** Required inputs PostHog does not hold (the signing secret, e.g. after a schema PATCH dropped it). */
+  pending_inputs: string[];
+  /** The endpoint's status at the provider, or why PostHog could not read it. */
+  external_status: string | null;
+  external_error: string | null;
+  /** Empty when healthy. */
+  problems: string[];
+}
+
 export interface StatusSource {
   name: string;
   declared: boolean;
@@ -22,6 +38,8 @@ export interface StatusSource {
   remote_id: string | null;
   status: string | null;
   tables: StatusTable[];
+  /** Present for sources with tables synced by webhook. */
+  webhook?: WebhookHealth;
 }
 
 export interface StatusReport {
@@ -66,11 +84,30 @@ const renderText: Renderer<StatusReport> = (untrusted, options) => {
       if (error) out.push(`    ${s.red(`error: ${error}`)}`);
     }
     if (idle > 0) out.push(s.dim(`  ${idle === 1 ? '1 more table is' : `${idle} more tables are`} not synced.`));
+    if (source.webhook) out.push(...webhookLines(s, source.webhook));
     out.push('');
   }
   if (report.sources.length === 0) out.push('No sources.');
   return neutraliseWorkflowCommands(out.join('\n') + '\n');
 };
+
+/** At most this many missing events are named in the text view (JSON lists them all). */
+const EVENTS_SHOWN = 5;
+
+function webhookLines(s: ReturnType<typeof style>, webhook: WebhookHealth): string[] {
+  if (webhook.problems.length === 0) {
+    const unread = webhook.external_error ? s.dim(` (PostHog cannot read the endpoint at the provider: ${webhook.external_error})`) : '';
+    return [`  webhook: ${s.green('healthy')}: enabled, every event subscribed, no input pending${unread}`];
+  }
+  const lines = [`  webhook: ${s.red(webhook.problems.join('; '))}`];
+  if (webhook.missing_events.length > 0) {
+    const shown = webhook.missing_events.slice(0, EVENTS_SHOWN).join(', ');
+    const more = webhook.missing_events.length > EVENTS_SHOWN ? `, and ${webhook.missing_events.length - EVENTS_SHOWN} more (--format json lists them)` : '';
+    lines.push(`    missing events: ${shown}${more}`);
+  }
+  if (webhook.url) lines.push(s.dim(`    url: ${webhook.url}`));
+  return lines;
+}
 
 function colourStatus(s: ReturnType<typeof style>, status: string | null): string {
   if (!status) return '-';

@@ -111,3 +111,39 @@ describe('dwctl status', () => {
     }
   });
 });
+
+describe('dwctl status: webhook health (API.md §7, §12)', () => {
+  it('healthy after apply; a dropped signing secret and missing events show as problems, with the events named', async () => {
+    await world.write(yaml(BILLING_SOURCE));
+    expect((await run(world, ['apply', '--yes'])).exitCode).toBe(0);
+    const healthy = await run(world, ['status', '--format', 'json']);
+    const billing = (JSON.parse(healthy.stdout) as StatusReport).sources[0]!;
+    expect(billing.webhook).toMatchObject({ exists: true, enabled: true, missing_events: [], pending_inputs: [], external_status: 'enabled', problems: [] });
+    expect(billing.webhook!.url).toMatch(/^https:\/\/webhooks\.us\.posthog\.com\/public\/webhooks\/dwh\//);
+    expect((await run(world, ['status'])).stdout).toContain('  webhook: healthy: enabled, every event subscribed, no input pending\n');
+
+    // What PostHog's webhook step leaves behind when a schema PATCH replaced the inputs, and an endpoint
+    // someone trimmed in Stripe's dashboard.
+    const [source] = world.emulator.state.liveSources();
+    source!.hogFunction!.inputs = {};
+    const endpoint = source!.endpoints.find((e) => !e.deleted)!;
+    endpoint.enabledEvents = endpoint.enabledEvents.filter((e) => !['customer.updated', 'charge.refunded'].includes(e));
+    const json = JSON.parse((await run(world, ['status', '--format', 'json'])).stdout) as StatusReport;
+    expect(json.sources[0]!.webhook).toMatchObject({
+      pending_inputs: ['signing_secret'],
+      missing_events: ['charge.refunded', 'customer.updated'],
+      problems: ['2 events are not subscribed', 'inputs pending: signing_secret'],
+    });
+    const text = await run(world, ['status']);
+    expect(text.stdout).toContain('  webhook: 2 events are not subscribed; inputs pending: signing_secret\n    missing events: charge.refunded, customer.updated\n');
+  });
+
+  it('sources without webhook tables have no webhook entry and cost no webhook_info call', async () => {
+    await world.write(yaml(SHOP_SOURCE));
+    expect((await run(world, ['apply', '--yes'])).exitCode).toBe(0);
+    const before = world.emulator.requests.length;
+    const report = JSON.parse((await run(world, ['status', '--format', 'json'])).stdout) as StatusReport;
+    expect('webhook' in report.sources[0]!).toBe(false);
+    expect(world.emulator.requests.slice(before).some((q) => q.path.includes('webhook_info'))).toBe(false);
+  });
+});

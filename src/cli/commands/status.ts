@@ -12,6 +12,10 @@ import { ExitCode } from '../exit-codes.js';
 import { fileConnection, loadFile } from '../workflow.js';
 import type { PostHogReader } from '../../plan/observe.js';
 import type { DesiredState } from '../../config/desired.js';
+import { pendingWebhookInputs, verifyWebhook } from '../../apply/webhook.js';
+import type { WebhookInfoState } from '../../plan/observed.js';
+import type { WebhookHealth } from '../../render/status.js';
+import { bundledCatalog } from '../../wizard/bundled.js';
 
 /**
  * The shortest time between --watch refreshes. PostHog allows a key 480 requests a minute and 4800 an hour
@@ -27,7 +31,8 @@ export class StatusCommand extends RemoteCommand {
     description: 'show each table\'s sync status',
     details: `
       For the declared sources (or every source in the project with --all): each table's sync setting,
-      frequency, status, last sync, rows and latest error. --watch refreshes until interrupted (or --count
+      frequency, status, last sync, rows and latest error, and for sources with webhook tables the webhook's
+      health (exists, enabled, missing events, pending inputs). --watch refreshes until interrupted (or --count
       refreshes). Read-only. With --watch --format json, each refresh is one JSON document on its own line.
     `,
     examples: [
@@ -82,8 +87,8 @@ export class StatusCommand extends RemoteCommand {
   }
 }
 
-/** One list, then one retrieve per shown source. */
-export async function readStatus(client: Pick<PostHogReader, 'listSources' | 'getSource'>, desired: DesiredState, all: boolean): Promise<StatusReport> {
+/** One list, then one retrieve per shown source (and one webhook_info per source with webhook tables). */
+export async function readStatus(client: Pick<PostHogReader, 'listSources' | 'getSource'> & Partial<Pick<PostHogReader, 'webhookInfo'>>, desired: DesiredState, all: boolean): Promise<StatusReport> {
   const listed = await client.listSources();
   const shown: { name: string; declared: boolean; type: string; prefix: string | null; remote?: RemoteSourceInfo }[] = [];
   for (const source of desired.sources) {
@@ -100,6 +105,8 @@ export async function readStatus(client: Pick<PostHogReader, 'listSources' | 'ge
     shown.map(async (s) => {
       if (!s.remote) return { name: s.name, declared: s.declared, source_type: s.type, prefix: s.prefix, remote_id: null, status: null, tables: [] };
       const full = await client.getSource(s.remote.id);
+      const usesWebhooks = full.schemas.some((schema) => schema.sync_type === 'webhook' && schema.should_sync);
+      const webhook = usesWebhooks && client.webhookInfo ? webhookHealth(await client.webhookInfo(full.id), full.source_type) : undefined;
       return {
         name: s.name,
         declared: s.declared,
@@ -120,8 +127,24 @@ export async function readStatus(client: Pick<PostHogReader, 'listSources' | 'ge
             latest_error: schema.latest_error ?? null,
           }))
           .sort((a, b) => Number(b.should_sync) - Number(a.should_sync) || (a.table < b.table ? -1 : 1)),
+        ...(webhook ? { webhook } : {}),
       };
     }),
   );
   return { format_version: 1, sources };
+}
+
+/** webhook_info as status shows it: the same checks apply verifies (apply/webhook.ts). */
+export function webhookHealth(info: WebhookInfoState, sourceType: string): WebhookHealth {
+  const type = bundledCatalog().get(sourceType);
+  return {
+    exists: info.exists,
+    enabled: info.exists ? (info.hog_function?.enabled ?? null) : null,
+    url: info.webhook_url ?? null,
+    missing_events: info.exists ? [...(info.missing_events ?? [])].sort() : [],
+    pending_inputs: info.exists ? pendingWebhookInputs(info, type) : [],
+    external_status: info.external_status?.status ?? null,
+    external_error: info.external_status?.error ?? null,
+    problems: verifyWebhook(info, type),
+  };
 }
