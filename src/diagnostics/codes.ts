@@ -59,6 +59,7 @@ export const CODES = {
   'webhook-secret-dropped': { severity: 'error', owner: 'plan', title: "A table switching to webhook sync would drop a signing secret the file does not declare" },
   'stored-credentials-failing': { severity: 'warning', owner: 'plan', title: "PostHog's syncs fail to authenticate while the file's credentials work" },
   'primary-key-not-stored': { severity: 'warning', owner: 'lint', title: 'A primary key declared for a sync type PostHog stores none for' },
+  'incremental-without-key': { severity: 'error', owner: 'plan', title: 'An incremental table with no primary key, detected, declared or id' },
 } as const satisfies Record<string, CodeInfo>;
 
 export type DiagnosticCode = keyof typeof CODES;

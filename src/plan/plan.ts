@@ -7,6 +7,7 @@ import { offeredSyncTypes, primaryKeySource, sourceModule, unavailableReason, wa
 import { isSecretPath, type SourceCatalog, type SourceTypeInfo, type SyncFrequency } from '../wizard/catalog.js';
 import type { DiscoveredTableInfo, ObservedSource, ObservedState, RemoteSchemaInfo, RemoteSourceInfo } from './observed.js';
 import { planDigest, summarise } from './binding.js';
+import { lacksIncrementalKey } from './keys.js';
 import { credentialUpdate, storedCredentialsFailure, storedCredentialsWarning } from './credentials.js';
 import { cheaperAlternative, incrementalFieldRisks, isCreatedAtField, isUpdatedAtField, realCandidates, recommend, SYNCS_PER_MONTH } from './recommend.js';
 import { SENSITIVE, type Action, type Change, type CostEstimate, type CostLine, type Plan } from './types.js';
@@ -223,6 +224,14 @@ function validateTable(ctx: SourceContext, table: DesiredTable, discovered: Map<
   // A CDC table without its own frequency keeps PostHog's CDC default (API.md §6).
   const frequency = cdc && !table.sync_frequency_declared ? cdc.defaultFrequency : table.sync_frequency;
   // PostHog stores keys only where it uses them (API.md §12): the plan shows what it will hold.
+  if (lacksIncrementalKey(table.sync, table.primary_key, found)) {
+    report(
+      'incremental-without-key',
+      `"${table.name}" has no primary key and no id column, and the file declares none: PostHog refuses incremental sync without one. Declare primary_key (columns that identify a row), or sync it by append or full_refresh.`,
+      syncPath,
+    );
+    ok = false;
+  }
   const keys = primaryKeySource(table.sync);
   const settings: TableSettings = {
     should_sync: true,
