@@ -60,6 +60,7 @@ export const CODES = {
   'stored-credentials-failing': { severity: 'warning', owner: 'plan', title: "PostHog's syncs fail to authenticate while the file's credentials work" },
   'primary-key-not-stored': { severity: 'warning', owner: 'lint', title: 'A primary key declared for a sync type PostHog stores none for' },
   'incremental-without-key': { severity: 'error', owner: 'plan', title: 'An incremental table with no primary key, detected, declared or id' },
+  'primary-key-locked': { severity: 'error', owner: 'plan', title: 'A primary key PostHog cannot change because data has synced' },
 } as const satisfies Record<string, CodeInfo>;
 
 export type DiagnosticCode = keyof typeof CODES;

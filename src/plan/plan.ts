@@ -7,7 +7,7 @@ import { offeredSyncTypes, primaryKeySource, sourceModule, unavailableReason, wa
 import { isSecretPath, type SourceCatalog, type SourceTypeInfo, type SyncFrequency } from '../wizard/catalog.js';
 import type { DiscoveredTableInfo, ObservedSource, ObservedState, RemoteSchemaInfo, RemoteSourceInfo } from './observed.js';
 import { planDigest, summarise } from './binding.js';
-import { lacksIncrementalKey } from './keys.js';
+import { KEY_CHANGE_REFUSAL, keyForSwitch, lacksIncrementalKey, refusesKeyChange } from './keys.js';
 import { credentialUpdate, storedCredentialsFailure, storedCredentialsWarning } from './credentials.js';
 import { cheaperAlternative, incrementalFieldRisks, isCreatedAtField, isUpdatedAtField, realCandidates, recommend, SYNCS_PER_MONTH } from './recommend.js';
 import { SENSITIVE, type Action, type Change, type CostEstimate, type CostLine, type Plan } from './types.js';
@@ -157,7 +157,7 @@ function planSource(ctx: SourceContext): void {
     }
     return;
   }
-  planExistingSource(ctx, remote, settings);
+  planExistingSource(ctx, remote, settings, new Map(seen.discovery.tables.map((t) => [t.table, t.detected_primary_keys])));
   if (webhookTables.length > 0) planWebhook(ctx, remote, webhookTables);
 }
 
@@ -355,7 +355,7 @@ function cdcSettings(source: DesiredSource): Record<string, unknown> {
   };
 }
 
-function planExistingSource(ctx: SourceContext, remote: RemoteSourceInfo, settings: Map<string, TableSettings>): void {
+function planExistingSource(ctx: SourceContext, remote: RemoteSourceInfo, settings: Map<string, TableSettings>, detectedKeys: Map<string, string[] | null>): void {
   const { source, info, seen, changes } = ctx;
   const sourceBefore: Record<string, unknown> = {};
   const sourceAfter: Record<string, unknown> = {};
@@ -406,6 +406,23 @@ function planExistingSource(ctx: SourceContext, remote: RemoteSourceInfo, settin
       continue;
     }
     const diff = diffTable(desiredSettings, schema, table, source.type);
+    if (diff && 'sync_type' in diff.after) {
+      // Switching to cdc/xmin by PATCH needs a key in the request when none is stored (API.md §12).
+      const key = keyForSwitch(desiredSettings.sync_type, schema, table.primary_key, detectedKeys.get(table.name));
+      if (key) {
+        diff.before.primary_key_columns = schema.primary_key_columns ?? null;
+        diff.after.primary_key_columns = key;
+      }
+    }
+    if (diff && refusesKeyChange(desiredSettings.sync_type, diff.after.primary_key_columns as string[] | null | undefined, schema)) {
+      const stored = schema.primary_key_columns?.length ? `primary key [${schema.primary_key_columns.join(', ')}]` : 'no stored primary key';
+      ctx.report(
+        'primary-key-locked',
+        `"${table.name}" has synced data with ${stored}; PostHog refuses [${(diff.after.primary_key_columns as string[]).join(', ')}] for ${desiredSettings.sync_type}: ${KEY_CHANGE_REFUSAL}`,
+        ['sources', source.name, 'tables', table.name, ...(table.primary_key ? ['primary_key'] : ['sync'])],
+      );
+      continue;
+    }
     if (diff) changes.push(tableChange(source, table.name, 'update', schema.id, diff.before, diff.after, `settings differ: ${differingKeys(diff).join(', ')}`));
     else changes.push(tableChange(source, table.name, 'no-op', schema.id, null, null, 'in sync'));
   }

@@ -56,3 +56,50 @@ describe('incremental-without-key', () => {
     }
   });
 });
+
+const shop = (tables: string) => `version: 1
+sources:
+  shop_db:
+    type: Postgres
+    prefix: shop_
+    config:
+      host: \${DB_HOST}
+      port: \${DB_PORT}
+      database: postgres
+      user: postgres
+      password: \${SHOP_DB_PASSWORD}
+      schema: public
+    tables:
+${tables}`;
+
+interface ChangesJson { changes: { address: string; action: string; after: Record<string, unknown> | null }[]; diagnostics: { code: string; message: string }[] }
+
+describe('keys on existing tables (API.md §12)', () => {
+  it('switching a synced full_refresh table to xmin: the detected key would be sent, which PostHog refuses once data synced: a plan error', async () => {
+    world.emulator.reset();
+    await world.write(shop('      countries:\n        sync: full_refresh\n'));
+    expect((await runChecked(world, ['apply', '--yes', '--wait', '--timeout', '30s'])).exitCode).toBe(0);
+    await world.write(shop('      countries:\n        sync: xmin\n'));
+    const r = await runChecked(world, ['plan', '--format', 'json']);
+    expect(r.exitCode).toBe(1);
+    const plan = JSON.parse(r.stdout) as ChangesJson;
+    const locked = plan.diagnostics.filter((d) => d.code === 'primary-key-locked');
+    expect(locked.map((d) => d.message)).toEqual([
+      '"countries" has synced data with no stored primary key; PostHog refuses [code] for xmin: Primary key cannot be changed after data has been synced. Delete the synced data first, then change the primary key.',
+    ]);
+  });
+
+  it('changing the key of a table whose data synced is a plan error with PostHog\'s reason, and apply sends nothing for it', async () => {
+    world.emulator.reset();
+    await world.write(shop('      orders:\n        sync: incremental\n        incremental_field: updated_at\n        primary_key: [id]\n'));
+    expect((await runChecked(world, ['apply', '--yes', '--wait', '--timeout', '30s'])).exitCode).toBe(0);
+    await world.write(shop('      orders:\n        sync: incremental\n        incremental_field: updated_at\n        primary_key: [id, customer_id]\n'));
+    const r = await runChecked(world, ['plan', '--format', 'json']);
+    expect(r.exitCode).toBe(1);
+    const plan = JSON.parse(r.stdout) as ChangesJson;
+    const locked = plan.diagnostics.filter((d) => d.code === 'primary-key-locked');
+    expect(locked).toHaveLength(1);
+    expect(locked[0]!.message).toContain('Primary key cannot be changed after data has been synced.');
+    expect(plan.changes.find((c) => c.address === 'source.shop_db.table.orders')).toBeUndefined();
+  });
+});
