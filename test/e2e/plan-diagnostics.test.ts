@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { findPostgresBinDir, startSystemPostgres, type PgServer } from '../emulator/pg/harness.js';
 import { leakedSecrets, startWorld, STRIPE_KEY, STRIPE_READONLY_KEY, type World, runChecked } from '../helpers/world.js';
 import { ALL_CODES, CODES } from '../../src/diagnostics/codes.js';
+import { extraEmulator } from './apply-helpers.js';
 
 const DENIED_KEY = 'rk_test_denied_charge_key_4242';
 const BAD_KEY = 'rk_test_revoked_key_9999';
@@ -397,9 +398,43 @@ ${PG_CONFIG}    tables:
     expect((JSON.parse(result.stdout) as { diagnostics: { code: string }[] }).diagnostics.map((d) => d.code)).toContain('short-secret');
   });
 
+  it('day-2 codes: incremental-without-key, primary-key-locked, webhook-secret-dropped (details in plan-keys, plan-drift)', async () => {
+    const shop = (tables: string) => `version: 1\nsources:\n  shop_db:\n    type: Postgres\n    prefix: shop_\n${PG_CONFIG}    tables:\n${tables}`;
+    const codes = async () => (JSON.parse((await dwctl('plan', '--format', 'json')).stdout) as { diagnostics: { code: string }[] }).diagnostics.map((d) => d.code);
+    await world.write(shop('      audit_log: { sync: incremental, incremental_field: at }\n'));
+    expect(await codes()).toContain('incremental-without-key');
+
+    await world.write(shop('      countries: { sync: full_refresh }\n'));
+    expect((await runChecked(world, ['apply', '--yes', '--wait', '--timeout', '30s'])).exitCode).toBe(0);
+    await world.write(shop('      countries: { sync: xmin }\n'));
+    expect(await codes()).toContain('primary-key-locked');
+
+    world.emulator.reset();
+    const billing = (tables: string) => `version: 1\nsources:\n  billing:\n    type: Stripe\n    prefix: billing_\n    config:\n      auth_method: { selection: api_key, stripe_secret_key: "\${STRIPE_SECRET_KEY}" }\n    tables:\n${tables}`;
+    await world.write(billing('      Customer: { sync: webhook }\n'));
+    expect((await runChecked(world, ['apply', '--yes'])).exitCode).toBe(0);
+    await world.write(billing('      Customer: { sync: webhook }\n      Subscription: { sync: webhook }\n'));
+    expect(await codes()).toContain('webhook-secret-dropped');
+  });
+
+  it('day-2 codes: stored-credentials-failing when PostHog\'s syncs fail to authenticate (details in rotation)', async () => {
+    const failing = await extraEmulator({ failingSyncs: { shop_postgres_countries: 'connection to server at "db" failed: FATAL:  password authentication failed for user "postgres"' } });
+    try {
+      const env = { POSTHOG_HOST: failing.url, POSTHOG_PROJECT_ID: String(failing.projectId) };
+      await world.write(`version: 1\nsources:\n  shop_db:\n    type: Postgres\n    prefix: shop_\n${PG_CONFIG}    tables:\n      countries: { sync: full_refresh }\n`);
+      expect((await runChecked(world, ['apply', '--yes', '--wait', '--timeout', '30s'], env)).exitCode).toBe(1);
+      const plan = JSON.parse((await runChecked(world, ['plan', '--format', 'json'], env)).stdout) as { diagnostics: { code: string; message: string }[] };
+      for (const d of plan.diagnostics) seen.add(d.code);
+      const warning = plan.diagnostics.find((d) => d.code === 'stored-credentials-failing')!;
+      expect(warning.message).toContain('--update-credentials shop_db');
+    } finally {
+      await failing.close();
+    }
+  });
+
   it('between them, these plans reported every plan code', () => {
     const planCodes = ALL_CODES.filter((c) => CODES[c].owner === 'plan');
-    expect(planCodes.length).toBe(16);
+    expect(planCodes.length).toBe(20);
     expect([...seen].filter((c) => CODES[c as keyof typeof CODES]?.owner === 'plan').sort()).toEqual([...planCodes].sort());
   });
 });
