@@ -32,13 +32,12 @@ export function keyForSwitch(desiredType: string, remote: { sync_type: string | 
 
 /**
  * Whether PostHog would refuse the key a PATCH sends, once the table's data has synced (API.md §2.13, §12):
- * for incremental, a key different from a stored one; for cdc and xmin, any key different from what is stored,
- * none stored included (so a synced table without a stored key cannot switch to them before its data is deleted).
+ * a key different from an established (stored) one, for incremental, cdc and xmin. A table without a stored key
+ * (created as full_refresh) may be given one: that is how it switches to cdc or xmin.
  */
 export function refusesKeyChange(resultingType: string, sent: readonly string[] | null | undefined, remote: { primary_key_columns?: string[] | null; last_synced_at?: string | null; table?: unknown }): boolean {
   const stored = remote.primary_key_columns ?? [];
   const synced = (remote.last_synced_at ?? null) !== null || (remote.table ?? null) !== null;
-  if (!synced || !sent?.length || JSON.stringify([...sent]) === JSON.stringify(stored)) return false;
-  if (resultingType === 'incremental') return stored.length > 0;
-  return resultingType === 'cdc' || resultingType === 'xmin';
+  if (!synced || !sent?.length || stored.length === 0 || JSON.stringify([...sent]) === JSON.stringify(stored)) return false;
+  return resultingType === 'incremental' || resultingType === 'cdc' || resultingType === 'xmin';
 }

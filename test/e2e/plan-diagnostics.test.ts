@@ -404,9 +404,9 @@ ${PG_CONFIG}    tables:
     await world.write(shop('      audit_log: { sync: incremental, incremental_field: at }\n'));
     expect(await codes()).toContain('incremental-without-key');
 
-    await world.write(shop('      countries: { sync: full_refresh }\n'));
+    await world.write(shop('      orders: { sync: incremental, incremental_field: updated_at, primary_key: [id] }\n'));
     expect((await runChecked(world, ['apply', '--yes', '--wait', '--timeout', '30s'])).exitCode).toBe(0);
-    await world.write(shop('      countries: { sync: xmin }\n'));
+    await world.write(shop('      orders: { sync: incremental, incremental_field: updated_at, primary_key: [id, customer_id] }\n'));
     expect(await codes()).toContain('primary-key-locked');
 
     world.emulator.reset();

@@ -75,18 +75,16 @@ ${tables}`;
 interface ChangesJson { changes: { address: string; action: string; after: Record<string, unknown> | null }[]; diagnostics: { code: string; message: string }[] }
 
 describe('keys on existing tables (API.md §12)', () => {
-  it('switching a synced full_refresh table to xmin: the detected key would be sent, which PostHog refuses once data synced: a plan error', async () => {
+  it('switching a synced full_refresh table to xmin sends the detected key (none is stored); apply converges', async () => {
     world.emulator.reset();
     await world.write(shop('      countries:\n        sync: full_refresh\n'));
     expect((await runChecked(world, ['apply', '--yes', '--wait', '--timeout', '30s'])).exitCode).toBe(0);
     await world.write(shop('      countries:\n        sync: xmin\n'));
-    const r = await runChecked(world, ['plan', '--format', 'json']);
-    expect(r.exitCode).toBe(1);
-    const plan = JSON.parse(r.stdout) as ChangesJson;
-    const locked = plan.diagnostics.filter((d) => d.code === 'primary-key-locked');
-    expect(locked.map((d) => d.message)).toEqual([
-      '"countries" has synced data with no stored primary key; PostHog refuses [code] for xmin: Primary key cannot be changed after data has been synced. Delete the synced data first, then change the primary key.',
-    ]);
+    const plan = JSON.parse((await runChecked(world, ['plan', '--format', 'json'])).stdout) as ChangesJson;
+    expect(plan.changes.find((c) => c.address === 'source.shop_db.table.countries')!.after).toMatchObject({ sync_type: 'xmin', primary_key_columns: ['code'] });
+    const applied = await runChecked(world, ['apply', '--yes']);
+    expect(applied.exitCode, applied.stdout + applied.stderr).toBe(0);
+    expect((await runChecked(world, ['plan', '--detailed-exitcode'])).exitCode).toBe(0);
   });
 
   it('changing the key of a table whose data synced is a plan error with PostHog\'s reason, and apply sends nothing for it', async () => {

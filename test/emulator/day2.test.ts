@@ -102,6 +102,16 @@ describe('primary keys (API.md §12, §2.3 step 17, §2.13)', () => {
     expect(given.body).toMatchObject({ sync_type: 'cdc', primary_key_columns: ['code'], cdc_table_mode: 'consolidated' });
   });
 
+  it('§12: a synced full_refresh table (no stored key) switches to xmin with the detected key', async () => {
+    const id = await createPostgres('fx_', [{ name: 'countries', should_sync: true, sync_type: 'full_refresh' }]);
+    await waitFor(async () => (await schemasOf(id)).countries.table !== null);
+    const { countries } = await schemasOf(id);
+    expect(countries.primary_key_columns ?? null).toBeNull();
+    const switched = await patchSchema(countries.id, { sync_type: 'xmin', primary_key_columns: ['code'] });
+    expect(switched.status).toBe(200);
+    expect(switched.body).toMatchObject({ sync_type: 'xmin', primary_key_columns: ['code'] });
+  });
+
   it('§12, §2.13: a stored key cannot change once data synced', async () => {
     const id = await createPostgres('pk_', [
       { name: 'users', should_sync: true, sync_type: 'incremental', incremental_field: 'updated_at', incremental_field_type: 'timestamp' },

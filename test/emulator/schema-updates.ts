@@ -143,7 +143,9 @@ export function prepareSchemaUpdate(ctx: Context, source: SourceRow, schema: Sch
   } else if (syncType === 'cdc' || syncType === 'xmin') {
     const label = syncType === 'cdc' ? 'CDC' : 'xmin replication';
     if (requestedPk?.length) {
-      if (!samePk(requestedPk, schema.primaryKeyColumns) && synced) {
+      // Only an established (stored) key is locked once data synced: a table created as full_refresh has none,
+      // and API.md §12 has the client send the detected key for exactly that switch.
+      if (schema.primaryKeyColumns?.length && !samePk(requestedPk, schema.primaryKeyColumns) && synced) {
         throw invalidInput('Primary key cannot be changed after data has been synced. Delete the synced data first, then change the primary key.');
       }
       nextPk = requestedPk;

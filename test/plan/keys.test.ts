@@ -44,8 +44,9 @@ describe('refusesKeyChange (API.md §2.13)', () => {
     expect(refusesKeyChange('incremental', ['id', 'x'], { primary_key_columns: ['id'], last_synced_at: null, table: null })).toBe(false);
     expect(refusesKeyChange('incremental', ['id'], { ...synced, primary_key_columns: null })).toBe(false);
   });
-  it('cdc/xmin: any key differing from what is stored, none stored included', () => {
-    expect(refusesKeyChange('xmin', ['code'], { ...synced, primary_key_columns: null })).toBe(true);
+  it('cdc/xmin: a key differing from a stored one; none stored is not locked (API.md §12)', () => {
+    expect(refusesKeyChange('xmin', ['code'], { ...synced, primary_key_columns: null })).toBe(false);
+    expect(refusesKeyChange('xmin', ['code'], { ...synced, primary_key_columns: ['id'] })).toBe(true);
     expect(refusesKeyChange('cdc', ['id'], { ...synced, primary_key_columns: ['id'] })).toBe(false);
     expect(refusesKeyChange('append', ['x'], { ...synced, primary_key_columns: ['id'] })).toBe(false);
   });
