@@ -65,7 +65,8 @@ export async function applyPlan(plan: Plan, client: PostHogWriter, inputs: Reado
   // the schema's id, and that of a webhook update is the webhook function's id.
   const sourceIds = new Map<string, string>();
   for (const change of plan.changes) {
-    if (change.kind === 'source' && change.remote_id) sourceIds.set(change.source, change.remote_id);
+    // (A delete's id is the old source's, of a moved_from: never the id the group's other changes act on.)
+    if (change.kind === 'source' && change.action !== 'delete' && change.remote_id) sourceIds.set(change.source, change.remote_id);
     if (change.action === 'no-op') continue;
     groups.set(change.source, [...(groups.get(change.source) ?? []), change]);
   }
@@ -92,24 +93,30 @@ async function applySource(changes: Change[], remoteSourceId: string | null, cli
     for (const change of rest) record(change, 'skipped', change.remote_id, null, why);
   };
 
-  const sourceChange = changes.find((c) => c.kind === 'source');
+  // A source delete is either a pruned source (its group holds only the delete) or the old source of a
+  // moved_from, which runs last: only once the new source and everything else of the group succeeded.
+  const deletes = changes.filter((c) => c.kind === 'source' && c.action === 'delete');
+  const sourceChange = changes.find((c) => c.kind === 'source' && c.action !== 'delete');
   const tableChanges = changes.filter((c) => c.kind === 'table');
   const webhookChange = changes.find((c) => c.kind === 'webhook');
   let sourceId = sourceChange?.remote_id ?? remoteSourceId;
   /** Schema ids of the tables created with the source, by table name. */
   let createdIds = new Map<string, string>();
 
-  if (sourceChange?.action === 'delete') {
-    hooks.onStart?.(sourceChange);
-    try {
-      await client.deleteSource(sourceChange.remote_id!);
-      record(sourceChange, 'applied', sourceChange.remote_id, null);
-    } catch (error) {
-      if (isNotFound(error)) record(sourceChange, 'applied', sourceChange.remote_id, null, 'already gone');
-      else record(sourceChange, 'failed', sourceChange.remote_id, error);
+  const applyDeletes = async (): Promise<ChangeResult[]> => {
+    for (const change of deletes) {
+      hooks.onStart?.(change);
+      try {
+        await client.deleteSource(change.remote_id!);
+        record(change, 'applied', change.remote_id, null);
+      } catch (error) {
+        if (isNotFound(error)) record(change, 'applied', change.remote_id, null, 'already gone');
+        else record(change, 'failed', change.remote_id, error);
+      }
     }
     return results;
-  }
+  };
+  if (deletes.length === changes.length) return applyDeletes();
   if (!inputs) {
     // Assertion: every change of a declared source comes with that source's inputs.
     for (const change of changes) record(change, 'failed', change.remote_id, new Error(`Assertion failed: no inputs for source ${change.source}`));
@@ -133,7 +140,7 @@ async function applySource(changes: Change[], remoteSourceId: string | null, cli
       record(sourceChange, 'applied', sourceId, null);
     } catch (error) {
       record(sourceChange, 'failed', sourceId, error);
-      skipRest([...tableChanges, ...(webhookChange ? [webhookChange] : [])], `${sourceChange.address} failed`);
+      skipRest([...tableChanges, ...(webhookChange ? [webhookChange] : []), ...deletes], `${sourceChange.address} failed`);
       return results;
     }
   }
@@ -160,7 +167,7 @@ async function applySource(changes: Change[], remoteSourceId: string | null, cli
       await registerWebhook(client, sourceId!, inputs);
     } catch (error) {
       record(webhookChange, 'failed', sourceId, error);
-      skipRest(tableChanges, `${webhookChange.address} failed`);
+      skipRest([...tableChanges, ...deletes], `${webhookChange.address} failed`);
       return results;
     }
   }
@@ -179,13 +186,16 @@ async function applySource(changes: Change[], remoteSourceId: string | null, cli
       record(change, failure === undefined ? 'applied' : 'failed', outcome.ids.get(change.address) ?? change.remote_id, failure ?? null);
     }
     if (outcome.failed.size > 0) {
-      if (webhookChange) skipRest([webhookChange], 'table changes of this source failed');
+      skipRest([...(webhookChange ? [webhookChange] : []), ...deletes], 'table changes of this source failed');
       return results;
     }
   }
 
-  if (webhookChange) await applyWebhook(webhookChange);
-  return results;
+  if (webhookChange && !(await applyWebhook(webhookChange))) {
+    skipRest(deletes, `${webhookChange.address} failed`);
+    return results;
+  }
+  return applyDeletes();
 }
 
 /**

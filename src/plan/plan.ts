@@ -10,6 +10,7 @@ import { planDigest, summarise } from './binding.js';
 import { KEY_CHANGE_REFUSAL, keyForSwitch, lacksIncrementalKey, refusesKeyChange } from './keys.js';
 import { credentialUpdate, storedCredentialsFailure, storedCredentialsWarning } from './credentials.js';
 import { cheaperAlternative, incrementalFieldRisks, isCreatedAtField, isUpdatedAtField, realCandidates, recommend, SYNCS_PER_MONTH } from './recommend.js';
+import { deleteLast, movedFrom, moveDeleteChange, movedTo, ownedElsewhere, prefixChangeMessage, pruneChange, renameCandidates } from './lifecycle.js';
 import { SENSITIVE, type Action, type Change, type CostEstimate, type CostLine, type Plan } from './types.js';
 
 /** Where things are in the file, so plan diagnostics point at the YAML node they concern. */
@@ -80,7 +81,9 @@ export function planChanges(input: PlanInput): Plan {
     const info = catalog.get(source.type);
     const seen = observed.sources[source.name] ?? {};
     const rotate = options.update_credentials?.includes(source.name) ?? false;
-    planSource({ source, declared: desired.sources, info, seen, observed, changes, cost, report, rotate });
+    planSource({ source, desired, info, seen, observed, changes, cost, report, rotate });
+    const old = movedFrom(source, observed.remoteSources);
+    if (old) changes.push(moveDeleteChange(source, old));
   }
 
   if (options.sources === null) planUndeclared(desired, observed, options.prune, changes, report);
@@ -110,8 +113,8 @@ export function planChanges(input: PlanInput): Plan {
 
 interface SourceContext {
   source: DesiredSource;
-  /** Every declared source (not only those selected with --source). */
-  declared: readonly DesiredSource[];
+  /** The whole file (every declared source, not only those selected with --source; unmanaged patterns). */
+  desired: DesiredState;
   info: SourceTypeInfo | undefined;
   seen: ObservedSource;
   observed: ObservedState;
@@ -333,15 +336,8 @@ function planNewSource(ctx: SourceContext, settings: Map<string, TableSettings>,
     changes.push(tableChange(source, table.name, 'create', null, null, { ...after }, 'declared in the file; created with the source'));
   }
   // A renamed prefix looks like a new source next to an undeclared one of the same type.
-  const orphans = observed.remoteSources.filter((r) => r.source_type === source.type && !ctx.declared.some((d) => sameIdentity(d.type, d.prefix, r)));
-  if (orphans.length === 1) {
-    const old = orphans[0]!;
-    report(
-      'prefix-change',
-      `No ${source.type} source has prefix "${source.prefix}", but one with prefix "${old.prefix ?? ''}" is not declared. If you renamed the prefix: PostHog cannot rename it in place, so apply creates a new source (tables ${warehouseTableName(source.prefix, source.type, '…')}) and the old one stays (its tables keep their names) until you run plan/apply with --prune.`,
-      ['sources', source.name, 'prefix'],
-    );
-  }
+  const orphans = renameCandidates(source, ctx.desired, observed.remoteSources);
+  if (orphans.length === 1) report('prefix-change', prefixChangeMessage(source, orphans[0]!), ['sources', source.name, 'prefix']);
 }
 
 function cdcSettings(source: DesiredSource): Record<string, unknown> {
@@ -516,6 +512,8 @@ function pendingInputs(info: SourceTypeInfo | undefined, inputs: Record<string, 
 function planUndeclared(desired: DesiredState, observed: ObservedState, prune: boolean, changes: PendingChange[], report: (code: DiagnosticCode, message: string, path: readonly string[], anchor?: Anchor) => void): void {
   for (const remote of observed.remoteSources) {
     if (desired.sources.some((s) => sameIdentity(s.type, s.prefix, remote))) continue;
+    // Other teams' sources are none of this file's business; a moved source's delete is planned with its move.
+    if (ownedElsewhere(remote, desired) || movedTo(remote, desired.sources)) continue;
     const label = `${remote.source_type}${remote.prefix ? ` "${remote.prefix}"` : ' (no prefix)'}`;
     report(
       'unmanaged-source',
@@ -523,24 +521,7 @@ function planUndeclared(desired: DesiredState, observed: ObservedState, prune: b
       ['sources'],
       'key',
     );
-    if (!prune) continue;
-    changes.push({
-      address: `remote.${remote.source_type}.${remote.prefix ?? ''}`,
-      kind: 'source',
-      source_type: remote.source_type,
-      action: 'delete',
-      remote_id: remote.id,
-      source: `${remote.source_type}:${remote.prefix ?? ''}`,
-      before: {
-        source_type: remote.source_type,
-        prefix: remote.prefix,
-        description: remote.description,
-        tables: remote.schemas.filter((s) => s.should_sync).map((s) => s.name).sort(compareNames),
-      },
-      after: null,
-      reason: 'not declared in the file, and --prune was given: the source, its tables and their synced data are deleted',
-      path: '',
-    });
+    if (prune) changes.push(pruneChange(remote));
   }
 }
 
@@ -657,7 +638,7 @@ export function maskSecrets(config: Record<string, unknown>, info: SourceTypeInf
 const KIND_ORDER = { source: 0, table: 1, webhook: 2 } as const;
 
 function sortChanges(changes: PendingChange[]): PendingChange[] {
-  return [...changes].sort((a, b) => compareNames(a.source, b.source) || KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || compareNames(a.address, b.address));
+  return [...changes].sort((a, b) => compareNames(a.source, b.source) || deleteLast(a, b) || KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || compareNames(a.address, b.address));
 }
 
 function summariseCost(lines: CostLine[]): CostEstimate {

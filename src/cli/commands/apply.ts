@@ -199,7 +199,7 @@ export class ApplyCommand extends RemoteCommand {
 
   private async followSyncs(plan: Plan, result: ApplyResult, client: PostHogWriter, timeoutMs: number): Promise<{ ok: boolean; lines: string[] }> {
     const sourceIds = new Map(result.results.filter((r) => r.address.split('.').length === 2 && r.remote_id).map((r) => [r.address.split('.')[1]!, r.remote_id!]));
-    for (const change of plan.changes) if (change.kind === 'source' && change.remote_id) sourceIds.set(change.source, change.remote_id);
+    for (const change of plan.changes) if (change.kind === 'source' && change.action !== 'delete' && change.remote_id) sourceIds.set(change.source, change.remote_id);
     const applied = new Set(result.results.filter((r) => r.status === 'applied').map((r) => r.address));
     const tables: WatchedTable[] = plan.changes
       .filter((c) => c.kind === 'table' && applied.has(c.address) && c.after?.should_sync === true && sourceIds.has(c.source))
