@@ -30,6 +30,12 @@ export class StalePlanError extends DwctlError {
   readonly outcome = 'no';
 }
 
+/** `apply` given a read-only plan (made without credential check or discovery): refused, nothing written. */
+export class ReadOnlyPlanError extends DwctlError {
+  readonly code = 'read-only-plan';
+  readonly outcome = 'no';
+}
+
 export class ConnectionSettingsError extends DwctlError {
   readonly code = 'connection-settings';
   readonly outcome = 'could-not-run';

@@ -6,7 +6,7 @@ import { spanAt, type ParsedFile } from '../config/parse.js';
 import { hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { sha256 } from '../plan/fingerprint.js';
 import { planDigest } from '../plan/binding.js';
-import { observe, referenceReader } from '../plan/observe.js';
+import { observe, referenceReader, type ObserveMode } from '../plan/observe.js';
 import { planChanges, type Positions } from '../plan/plan.js';
 import type { Plan } from '../plan/types.js';
 import { VERSION } from '../version.js';
@@ -65,6 +65,8 @@ export interface PlanRequest {
   sources: string[] | null;
   /** --update-credentials: sources whose whole config, secrets included, is sent again. */
   updateCredentials?: string[];
+  /** How PostHog is read (plan/observe.ts): `full` for apply; plan uses `detect`, or `read-only` with --read-only. */
+  mode: ObserveMode;
 }
 
 export function checkSourceNames(loaded: LoadedFile, names: string[] | null, flag = '--source'): void {
@@ -102,6 +104,7 @@ export async function makePlan(command: RemoteCommand, loaded: LoadedFile, reque
     host: client.host,
     projectId: client.projectId,
     sources: request.sources,
+    mode: request.mode,
   });
   const plan = planChanges({
     desired: loaded.desired,
@@ -113,6 +116,7 @@ export async function makePlan(command: RemoteCommand, loaded: LoadedFile, reque
     remoteFingerprint: observation.fingerprint,
     version: VERSION,
     options: { prune: request.prune, sources: request.sources, update_credentials: updateCredentials },
+    readOnly: observation.readOnly,
   });
   return { plan, client };
 }

@@ -48,6 +48,7 @@ export const CODES = {
   'recommended-sync': { severity: 'info', owner: 'plan', title: "A sync setting that fits the table's data better than the declared one" },
   'unmanaged-source': { severity: 'info', owner: 'plan', title: 'A remote source that the file does not declare' },
   'prefix-change': { severity: 'warning', owner: 'plan', title: 'A prefix cannot change in place: the source will be created anew' },
+  'read-only-plan': { severity: 'warning', owner: 'plan', title: 'The plan was made without write-scoped checks (credentials, discovery, CDC) and cannot be applied' },
   'invalid-ignore-pattern': { severity: 'error', owner: 'lint', title: 'An unmanaged.ignore pattern is not a prefix glob' },
   'moved-from-unchanged': { severity: 'error', owner: 'lint', title: "moved_from equals the source's own prefix" },
   'duplicate-moved-from': { severity: 'error', owner: 'lint', title: 'Two sources are moved from the same old source' },

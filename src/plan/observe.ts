@@ -9,6 +9,7 @@ import { MIN_MASKED_LENGTH, type SecretMasker } from '../secrets.js';
 import { sourceModule } from '../sources/index.js';
 import type { SourceCatalog, SourceTypeInfo } from '../wizard/catalog.js';
 import { remoteFingerprint } from './fingerprint.js';
+import { readOnlyInfo, withoutUnresolved, type ReadOnlyInfo } from './read-only.js';
 import type { CdcCheck, DiscoveredTableInfo, Discovery, ObservedSource, ObservedState, RemoteSourceInfo, WebhookInfoState } from './observed.js';
 
 /** The read-only PostHog calls plan needs (the client satisfies this; tests may fake it). */
@@ -31,12 +32,23 @@ export interface ObserveInput {
   projectId: string;
   /** Only these sources are observed (plan --source); null = all. */
   sources: string[] | null;
+  /**
+   * `full`: every read plan needs, write-scoped ones included (database_schema, check_cdc_prerequisites;
+   * API.md §1), a 403 on them is an error (apply). `read-only`: only read-scoped calls (list, retrieve,
+   * webhook_info); no credential check, discovery or CDC pre-flight (plan --read-only). `detect`: full,
+   * unless PostHog answers the first database_schema with 403, then read-only (plan without the flag).
+   */
+  mode: ObserveMode;
 }
+
+export type ObserveMode = 'full' | 'read-only' | 'detect';
 
 export interface Observation {
   observed: ObservedState;
   diagnostics: Diagnostic[];
   fingerprint: string;
+  /** Set when the observation was read-only (then the plan is too). */
+  readOnly: ReadOnlyInfo | null;
 }
 
 /**
@@ -107,18 +119,37 @@ export async function observe(input: ObserveInput): Promise<Observation> {
   const { desired, catalog, client, masker } = input;
   const diagnostics: Diagnostic[] = [];
   const remoteSources = await client.listSources();
-  const selected = desired.sources.filter((s) => input.sources === null || input.sources.includes(s.name));
+  const selected = desired.sources
+    .filter((s) => input.sources === null || input.sources.includes(s.name))
+    .map((source) => ({ source, resolved: resolveSource(source, catalog.get(source.type), input.reader, masker) }));
+  let readOnly: ReadOnlyInfo | null = input.mode === 'read-only' ? readOnlyInfo('flag') : null;
+  // detect: the first database_schema goes alone, so a read-only key costs one refused request, not one per source.
+  const probed = new Map<string, Discovery>();
+  const first = selected.find((s) => s.resolved.unresolved.length === 0);
+  if (input.mode === 'detect' && first) {
+    try {
+      probed.set(first.source.name, await discover(client, first.source.type, first.resolved.config, masker));
+    } catch (error) {
+      if (!lacksWriteScope(error)) throw error;
+      readOnly = readOnlyInfo('key-without-write-scope');
+    }
+  }
   const entries = await Promise.all(
-    selected.map(async (source): Promise<[string, ObservedSource]> => {
-      const info = catalog.get(source.type);
-      const resolved = resolveSource(source, info, input.reader, masker);
+    selected.map(async ({ source, resolved }): Promise<[string, ObservedSource]> => {
       diagnostics.push(...shortSecretDiagnostics(resolved.shortSecrets, input.positions));
+      const match = matchRemote(source, remoteSources);
+      if (readOnly) {
+        // Nothing write-scoped: no discovery, no CDC check, and no secret needed (unset references are not compared).
+        const seen: ObservedSource = { resolvedConfig: withoutUnresolved(resolved.config, resolved.unresolved.filter((u) => u.path[2] === 'config').map((u) => u.path.slice(3))) };
+        if (match) seen.remote = await client.getSource(match.id);
+        if (seen.remote && needsWebhookInfo(source)) seen.webhook = await client.webhookInfo(seen.remote.id);
+        return [source.name, seen];
+      }
       if (resolved.unresolved.length > 0) {
         diagnostics.push(...missingSecretDiagnostics(resolved.unresolved, input.positions));
         return [source.name, {}];
       }
-      const match = matchRemote(source, remoteSources);
-      const [discovery, remote] = await Promise.all([discover(client, source.type, resolved.config, masker), match ? client.getSource(match.id) : undefined]);
+      const [discovery, remote] = await Promise.all([probed.get(source.name) ?? discover(client, source.type, resolved.config, masker), match ? client.getSource(match.id) : undefined]);
       const seen: ObservedSource = { discovery, resolvedConfig: resolved.config };
       if (remote) seen.remote = remote;
       if (remote && needsWebhookInfo(source)) seen.webhook = await client.webhookInfo(remote.id);
@@ -135,7 +166,13 @@ export async function observe(input: ObserveInput): Promise<Observation> {
     observed: { host: input.host, projectId: input.projectId, remoteSources: state, sources },
     diagnostics,
     fingerprint,
+    readOnly,
   };
+}
+
+/** PostHog's answer to a write-scoped action with a key that has only read scope (API.md §1: 403 permission_denied). */
+function lacksWriteScope(error: unknown): boolean {
+  return error instanceof Error && (error as { status?: unknown }).status === 403;
 }
 
 function fingerprintOf(listed: RemoteSourceInfo[], seen: readonly Pick<ObservedSource, 'remote' | 'webhook'>[]): { state: RemoteSourceInfo[]; fingerprint: string } {

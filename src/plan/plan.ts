@@ -11,6 +11,7 @@ import { KEY_CHANGE_REFUSAL, keyForSwitch, lacksIncrementalKey, refusesKeyChange
 import { credentialUpdate, storedCredentialsFailure, storedCredentialsWarning } from './credentials.js';
 import { cheaperAlternative, incrementalFieldRisks, isCreatedAtField, isUpdatedAtField, realCandidates, recommend, SYNCS_PER_MONTH } from './recommend.js';
 import { deleteLast, movedFrom, moveDeleteChange, movedTo, ownedElsewhere, prefixChangeMessage, pruneChange, renameCandidates } from './lifecycle.js';
+import { declaredSettings, readOnlyMessage, type ReadOnlyInfo } from './read-only.js';
 import { SENSITIVE, type Action, type Change, type CostEstimate, type CostLine, type Plan } from './types.js';
 
 /** Where things are in the file, so plan diagnostics point at the YAML node they concern. */
@@ -34,6 +35,8 @@ export interface PlanInput {
    * `update_credentials` names the sources whose whole config, secrets included, is sent again.
    */
   options: { prune: boolean; sources: string[] | null; update_credentials?: string[] };
+  /** Set when PostHog was read without write-scoped calls (plan/read-only.ts): the plan is then never applyable. */
+  readOnly?: ReadOnlyInfo | null;
 }
 
 /** The table settings PostHog will hold, as the plan shows them and apply sends them. */
@@ -76,12 +79,14 @@ export function planChanges(input: PlanInput): Plan {
     diagnostics.push(makeDiagnostic(code, message, { file: positions.file, path: toPointer(path), span: positions.span(path, anchor) }, severity));
   };
   const selected = desired.sources.filter((s) => options.sources === null || options.sources.includes(s.name));
+  const readOnly = input.readOnly ?? null;
+  if (readOnly) report('read-only-plan', readOnlyMessage(readOnly), [], 'key');
 
   for (const source of selected) {
     const info = catalog.get(source.type);
     const seen = observed.sources[source.name] ?? {};
     const rotate = options.update_credentials?.includes(source.name) ?? false;
-    planSource({ source, desired, info, seen, observed, changes, cost, report, rotate });
+    planSource({ source, desired, info, seen, observed, changes, cost, report, rotate, readOnly: readOnly !== null });
     const old = movedFrom(source, observed.remoteSources);
     if (old) changes.push(moveDeleteChange(source, old));
   }
@@ -97,16 +102,23 @@ export function planChanges(input: PlanInput): Plan {
   const hasErrors = sortedDiagnostics.some((d) => d.severity === 'error');
   const plan: Omit<Plan, 'digest'> = {
     format_version: 1,
-    applyable: !hasErrors && summary.create + summary.update + summary.delete > 0,
+    applyable: !hasErrors && !readOnly && summary.create + summary.update + summary.delete > 0,
     summary,
     changes: sorted,
     diagnostics: sortedDiagnostics,
     dwctl_version: input.version,
     file: { path: desired.file, sha256: input.fileSha256 },
     remote: { host: observed.host, project_id: observed.projectId, fingerprint: input.remoteFingerprint },
-    // update_credentials only when given, so plans without it keep their shape (and digest).
-    options: { prune: options.prune, sources: options.sources, ...(options.update_credentials?.length ? { update_credentials: [...options.update_credentials].sort(compareNames) } : {}) },
+    // update_credentials only when given, so plans without it keep their shape (and digest); read_only sits in
+    // options too, which the digest covers: a plan file cannot be edited into an applyable one.
+    options: {
+      prune: options.prune,
+      sources: options.sources,
+      ...(options.update_credentials?.length ? { update_credentials: [...options.update_credentials].sort(compareNames) } : {}),
+      ...(readOnly ? { read_only: true as const } : {}),
+    },
     cost: summariseCost(cost),
+    ...(readOnly ? { read_only: readOnly } : {}),
   };
   return { ...plan, digest: planDigest(plan) };
 }
@@ -123,28 +135,36 @@ interface SourceContext {
   report: (code: DiagnosticCode, message: string, path: readonly string[], anchor?: Anchor, severity?: Severity) => void;
   /** --update-credentials names this source: its whole config is sent again. */
   rotate: boolean;
+  /** Read-only plan: no discovery; the declared settings are diffed as written (plan/read-only.ts). */
+  readOnly: boolean;
 }
 
 function planSource(ctx: SourceContext): void {
   const { source, seen, report } = ctx;
   const sourcePath = ['sources', source.name];
-  if (!seen.discovery) return; // references unresolved: missing-secret already reported
-  if (!seen.discovery.ok) {
-    report('credentials-rejected', `PostHog could not connect to ${source.name} (${source.type}): ${seen.discovery.message}`, [...sourcePath, 'config'], 'key');
-    return;
+  let settings = new Map<string, TableSettings>();
+  let discoveredNames: string[] = [];
+  if (ctx.readOnly) {
+    settings = declaredSettings(source, seen.remote);
+  } else {
+    if (!seen.discovery) return; // references unresolved: missing-secret already reported
+    if (!seen.discovery.ok) {
+      report('credentials-rejected', `PostHog could not connect to ${source.name} (${source.type}): ${seen.discovery.message}`, [...sourcePath, 'config'], 'key');
+      return;
+    }
+    const discovered = new Map(seen.discovery.tables.map((t) => [t.table, t]));
+    for (const table of source.tables) {
+      const found = validateTable(ctx, table, discovered);
+      if (found) settings.set(table.name, found.settings);
+    }
+    reportCdcCheck(ctx);
+    discoveredNames = [...discovered.keys()];
   }
-  const discovered = new Map(seen.discovery.tables.map((t) => [t.table, t]));
-  const settings = new Map<string, TableSettings>();
-  for (const table of source.tables) {
-    const found = validateTable(ctx, table, discovered);
-    if (found) settings.set(table.name, found.settings);
-  }
-  reportCdcCheck(ctx);
 
   const remote = seen.remote;
   const webhookTables = source.tables.filter((t) => t.sync === 'webhook').map((t) => t.name);
   if (!remote) {
-    planNewSource(ctx, settings, [...discovered.keys()]);
+    planNewSource(ctx, settings, discoveredNames);
     if (webhookTables.length > 0) {
       ctx.changes.push({
         address: `source.${source.name}.webhook`,
@@ -160,7 +180,9 @@ function planSource(ctx: SourceContext): void {
     }
     return;
   }
-  planExistingSource(ctx, remote, settings, new Map(seen.discovery.tables.map((t) => [t.table, t.detected_primary_keys])));
+  // The keys discovery detected (sent when a table switches to cdc/xmin); a read-only plan has none.
+  const detectedKeys = new Map(seen.discovery?.ok ? seen.discovery.tables.map((t) => [t.table, t.detected_primary_keys] as const) : []);
+  planExistingSource(ctx, remote, settings, detectedKeys);
   if (webhookTables.length > 0) planWebhook(ctx, remote, webhookTables);
 }
 

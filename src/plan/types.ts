@@ -63,14 +63,22 @@ export interface Plan {
   /** What the plan was computed from; `apply PLANFILE` refuses it when either changed. */
   file: { path: string; sha256: string };
   remote: { host: string; project_id: string; fingerprint: string };
-  /** update_credentials: present when --update-credentials named sources (their whole config is sent again). */
-  options: { prune: boolean; sources: string[] | null; update_credentials?: string[] };
+  /**
+   * update_credentials: present when --update-credentials named sources (their whole config is sent again).
+   * read_only: present (true) only in read-only plans; covered by the digest, and apply refuses such a plan.
+   */
+  options: { prune: boolean; sources: string[] | null; update_credentials?: string[]; read_only?: true };
   cost: CostEstimate;
   /**
    * sha256 over changes, diagnostics, options, file and remote (plan/binding.ts): `apply PLANFILE` and
    * `show` detect a plan file edited after it was written. Absent in plans of dwctl before 0.1 binding.
    */
   digest: string;
+  /**
+   * Present only in a read-only plan (`plan --read-only`, or a key without write scope): why, and what it
+   * did not check. Such a plan is never applyable.
+   */
+  read_only?: { reason: 'flag' | 'key-without-write-scope'; not_checked: string[] };
 }
 
 export const SENSITIVE = '(sensitive)';

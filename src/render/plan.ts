@@ -47,7 +47,7 @@ function changeTitle(change: Change): string {
   const subject =
     change.kind === 'source'
       ? change.action === 'delete'
-        ? `source ${change.source}`
+        ? deletedSourceLabel(change)
         : 'source'
       : change.kind === 'webhook'
         ? 'webhook'
@@ -55,11 +55,19 @@ function changeTitle(change: Change): string {
   return `${change.action === 'no-op' ? 'unchanged' : change.action} ${subject}`;
 }
 
+/** `source Postgres "old_" (id …)`: a deleted source is not declared (any more), so it is named by type and prefix. */
+function deletedSourceLabel(change: Change): string {
+  const type = change.before?.source_type ?? change.source_type;
+  const prefix = change.before?.prefix;
+  return `source ${String(type)} ${typeof prefix === 'string' && prefix !== '' ? JSON.stringify(prefix) : '(no prefix)'}${change.remote_id ? ` (id ${change.remote_id})` : ''}`;
+}
+
 /** The field lines of one change: `+ key = value` for create, `~ key = before → after` for update. */
 function fieldLines(change: Change): { symbol: string; text: string }[] {
   // A new object's unset fields say nothing: show what is set.
   if (change.action === 'create') return flatten(change.after).filter(([, v]) => v !== null).map(([k, v]) => ({ symbol: '+', text: `${k} = ${show(v)}` }));
-  if (change.action === 'delete') return flatten(change.before).filter(([, v]) => v !== null).map(([k, v]) => ({ symbol: '-', text: `${k} = ${show(v)}` }));
+  // A delete lists every table whose data it drops: never shortened.
+  if (change.action === 'delete') return flatten(change.before).filter(([, v]) => v !== null).map(([k, v]) => ({ symbol: '-', text: `${k} = ${Array.isArray(v) ? JSON.stringify(v) : show(v)}` }));
   if (change.action === 'update') {
     const before = new Map(flatten(change.before));
     // A field sent unchanged with the update (PostHog wants sync_type with key or should_sync edits) is not shown as a change.
@@ -114,6 +122,7 @@ const renderText: Renderer<Plan> = (untrusted, options) => {
   }
   const total = plan.summary.create + plan.summary.update + plan.summary.delete;
   out.push(errors.length > 0 ? s.red(summaryLine(plan)) : total === 0 ? s.green('No changes. PostHog matches the file.') : s.bold(summaryLine(plan)));
+  if (plan.read_only) out.push(s.yellow('Read-only plan: credentials, table discovery and CDC prerequisites were not checked; it cannot be applied.'));
   return neutraliseWorkflowCommands(out.join('\n') + '\n');
 };
 
@@ -169,8 +178,11 @@ const renderMarkdown: Renderer<Plan> = (plan) => {
   const errors = plan.diagnostics.filter((d) => d.severity === 'error');
   const warnings = plan.diagnostics.filter((d) => d.severity === 'warning');
   const head: string[] = [];
-  head.push(`### dwctl plan: ${plan.summary.create} to create, ${plan.summary.update} to update, ${plan.summary.delete} to delete`);
+  head.push(`### dwctl plan${plan.read_only ? ' (read-only)' : ''}: ${plan.summary.create} to create, ${plan.summary.update} to update, ${plan.summary.delete} to delete`);
   head.push('');
+  if (plan.read_only) {
+    head.push('> [!NOTE]', '> Read-only plan: compared with PostHog\'s existing sources and tables only. Not checked:', ...plan.read_only.not_checked.map((n) => `> - ${escapeMarkdown(n)}`), '');
+  }
   if (errors.length > 0) head.push(`> [!CAUTION]\n> Plan blocked by ${plural(errors.length, 'error')}: apply would not run.`, '');
   // The summary and the diagnostics share a budget too: a huge project must not push the comment over the limit.
   const headBudget = MARKDOWN_LIMIT - 2_000;

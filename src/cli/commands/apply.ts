@@ -4,7 +4,7 @@ import { createInterface } from 'node:readline';
 import { applyPlan, type ApplyResult, type ChangeResult, type PostHogWriter, type SourceInputs } from '../../apply/apply.js';
 import { parseDuration, waitForSyncs, type WatchedTable } from '../../apply/wait.js';
 import { hasErrors } from '../../diagnostics/diagnostic.js';
-import { StalePlanError, UsageProblem } from '../../errors.js';
+import { ReadOnlyPlanError, StalePlanError, UsageProblem } from '../../errors.js';
 import { checkSavedPlan, compareWithRecomputed, type StaleCause } from '../../plan/binding.js';
 import { referenceReader, resolveSource } from '../../plan/observe.js';
 import type { Plan } from '../../plan/types.js';
@@ -136,7 +136,7 @@ export class ApplyCommand extends RemoteCommand {
 
   private async freshPlan(): Promise<{ plan: Plan; loaded: LoadedFile; client: PostHogWriter }> {
     const loaded = await loadFile(this, this.file ?? 'warehouse.yaml');
-    const { plan, client } = await makePlan(this, loaded, { prune: false, sources: this.sources ?? null, updateCredentials: this.updateCredentials ?? [] });
+    const { plan, client } = await makePlan(this, loaded, { prune: false, sources: this.sources ?? null, updateCredentials: this.updateCredentials ?? [], mode: 'full' });
     return { plan, loaded, client: client ?? (await connect(this, fileConnection(loaded))) };
   }
 
@@ -148,6 +148,7 @@ export class ApplyCommand extends RemoteCommand {
   private async savedPlan(): Promise<{ plan: Plan; loaded: LoadedFile; client: PostHogWriter }> {
     if (this.sources) throw new UsageProblem('--source applies to fresh plans only: a saved plan already says which sources it covers');
     const saved = await readPlanFile(this.context.cwd, this.planFile!);
+    if (saved.options.read_only || saved.read_only) throw readOnlyPlan(this.planFile!);
     const loaded = await loadFile(this, this.file ?? saved.file.path);
     const early = checkSavedPlan(saved, this.planFile!, loaded.sha256, loaded.file);
     if (early) throw stalePlan(early);
@@ -158,7 +159,7 @@ export class ApplyCommand extends RemoteCommand {
     if (given.join('\n') !== savedNames.join('\n')) {
       throw new UsageProblem(`${this.planFile} was made with ${savedNames.length ? savedNames.map((n) => `--update-credentials ${n}`).join(' ') : 'no --update-credentials'}, and apply was given ${given.length ? given.map((n) => `--update-credentials ${n}`).join(' ') : 'none'}: plan again with the names to update, or give apply the plan's`);
     }
-    const { plan: fresh, client } = await makePlan(this, loaded, { prune: saved.options.prune, sources: saved.options.sources, updateCredentials: savedNames });
+    const { plan: fresh, client } = await makePlan(this, loaded, { prune: saved.options.prune, sources: saved.options.sources, updateCredentials: savedNames, mode: 'full' });
     const moved = compareWithRecomputed(saved, fresh, loaded.desired, this.planFile!);
     if (moved) throw stalePlan(moved);
     // Equal changes: execute the recomputed plan, whose summary and flags are derived, never read from the file.
@@ -222,6 +223,13 @@ export class ApplyCommand extends RemoteCommand {
 
 function style(color: boolean, text: string): string {
   return color ? `\u001b[2m${text}\u001b[22m` : text;
+}
+
+/** A read-only plan never checked credentials or discovery: it is for review, never for apply (exit 1, nothing written). */
+function readOnlyPlan(planFile: string): ReadOnlyPlanError {
+  return Object.assign(new ReadOnlyPlanError(`${planFile} is a read-only plan: it was made without checking credentials, table discovery or CDC prerequisites, so it cannot be applied`), {
+    hint: 'Run `dwctl plan --out PLANFILE` with a key that has external_data_source:write (where apply runs), review it, and apply that; or run `dwctl apply` without a plan file.',
+  });
 }
 
 function stalePlan(stale: StaleCause): StalePlanError {

@@ -18,6 +18,10 @@ export class PlanCommand extends RemoteCommand {
       tables, and diffs the declared tables against the discovered ones and against what exists. Reports
       errors PostHog would refuse at apply time, cost warnings and recommendations.
 
+      With --read-only, or when the API key lacks external_data_source:write (PostHog's credential check and
+      discovery need it), the plan diffs the file against PostHog's existing sources and tables only, says
+      what it did not check, and cannot be applied.
+
       Exit codes: 0 success (with --detailed-exitcode: no changes), 1 errors block the plan,
       2 changes pending (--detailed-exitcode only), 3 could not run.
     `,
@@ -26,6 +30,7 @@ export class PlanCommand extends RemoteCommand {
       ['Pull-request check', '$0 plan --format markdown --detailed-exitcode'],
       ['Only one source', '$0 plan --source shop_db'],
       ['After rotating a password', '$0 plan --update-credentials shop_db'],
+      ['Pull-request plan with a read-only key', '$0 plan --read-only --format markdown --detailed-exitcode'],
     ],
   });
 
@@ -36,6 +41,9 @@ export class PlanCommand extends RemoteCommand {
   sources = Option.Array('--source', { description: 'Plan only this source (repeatable)' });
   prune = Option.Boolean('--prune', false, { description: 'Plan deleting PostHog sources the file does not declare' });
   updateCredentials = Option.Array('--update-credentials', { description: "Send this source's whole config again, secrets included, e.g. after rotating a password (repeatable)" });
+  readOnly = Option.Boolean('--read-only', false, {
+    description: 'Only read-scoped PostHog calls: diff against existing sources, no credential check, discovery or CDC pre-flight (never applyable)',
+  });
 
   protected override wantsJson(): boolean {
     return this.format === 'json';
@@ -44,7 +52,8 @@ export class PlanCommand extends RemoteCommand {
   protected async run(): Promise<ExitCode> {
     if (this.prune && this.sources) throw new UsageProblem('--prune deletes sources the file does not declare, so it cannot be limited with --source');
     const loaded = await loadFile(this, this.file);
-    const { plan } = await makePlan(this, loaded, { prune: this.prune, sources: this.sources ?? null, updateCredentials: this.updateCredentials ?? [] });
+    if (this.readOnly && this.updateCredentials?.length) throw new UsageProblem('--update-credentials sends secrets, which a read-only plan never does: drop one of the two');
+    const { plan } = await makePlan(this, loaded, { prune: this.prune, sources: this.sources ?? null, updateCredentials: this.updateCredentials ?? [], mode: this.readOnly ? 'read-only' : 'detect' });
     if (this.out) await writeTextFileAtomic(this.context.cwd, this.out, this.masker.mask(serialisePlan(plan)));
     this.context.stdout.write(this.masker.mask(planRenderers[this.format](plan, { color: this.useColor() })));
     return planExitCode(plan, this.detailedExitcode);
