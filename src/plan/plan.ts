@@ -143,7 +143,8 @@ function planSource(ctx: SourceContext): void {
   const { source, seen, report } = ctx;
   const sourcePath = ['sources', source.name];
   let settings = new Map<string, TableSettings>();
-  let discoveredNames: string[] = [];
+  /** null in a read-only plan: which tables PostHog would create switched off is not known without discovery. */
+  let discoveredNames: string[] | null = null;
   if (ctx.readOnly) {
     settings = declaredSettings(source, seen.remote);
   } else {
@@ -328,7 +329,7 @@ function reportCdcCheck(ctx: SourceContext): void {
   }
 }
 
-function planNewSource(ctx: SourceContext, settings: Map<string, TableSettings>, discoveredNames: string[]): void {
+function planNewSource(ctx: SourceContext, settings: Map<string, TableSettings>, discoveredNames: string[] | null): void {
   const { source, info, seen, changes, observed, report } = ctx;
   const declared = new Set(source.tables.map((t) => t.name));
   const cdcTables = source.tables.filter((t) => t.sync === 'cdc');
@@ -346,7 +347,7 @@ function planNewSource(ctx: SourceContext, settings: Map<string, TableSettings>,
       description: source.description,
       config: maskSecrets(seen.resolvedConfig ?? source.config, info),
       // PostHog's create takes every discovered table: declared ones on, these off (setup-flow.md).
-      tables_off: discoveredNames.filter((n) => !declared.has(n)).sort(compareNames),
+      ...(discoveredNames ? { tables_off: discoveredNames.filter((n) => !declared.has(n)).sort(compareNames) } : {}),
       ...(cdcTables.length > 0 ? { cdc: cdcSettings(source) } : {}),
     },
     reason: `no ${source.type} source with prefix "${source.prefix}" exists in project ${observed.projectId}`,
