@@ -103,10 +103,10 @@ const FLAGS = new Set(
 
 /**
  * Flags the contract adds (§3, second wave) that engineers implement in parallel with the docs that describe
- * them (the CI recipes use `plan --read-only` and `--update-credentials NAME`). Until the CLI has one, a documented line using it is checked
+ * them (the CI recipes use `--update-credentials NAME`; `plan --read-only` has landed). Until the CLI has one, a documented line using it is checked
  * without it; once the CLI has it, this excuse no longer applies and the line runs as written.
  */
-const PENDING_FLAGS: Record<string, true> = { '--read-only': true, '--update-credentials': true };
+const PENDING_FLAGS: Record<string, true> = { '--update-credentials': true };
 const pendingFlags = (argv: string[]) => argv.filter((w) => w in PENDING_FLAGS && !FLAGS.has(w));
 
 const allBlocks = DOCS.flatMap(shellBlocks);

@@ -35,11 +35,15 @@ export function movedFrom(source: DesiredSource, remotes: readonly RemoteSourceI
 }
 
 /**
- * What a delete drops: every table of the source, enabled or not (a disabled table's synced data is
- * deleted with the source too), with the warehouse table names people query.
+ * What a delete drops: every table whose synced data goes with the source, enabled or not (a table disabled
+ * after it synced keeps its data until the source is deleted), with the warehouse table names people query.
+ * Tables that never synced and are off (the rest of what discovery offered) hold nothing and are left out.
  */
 export function deletedSource(remote: RemoteSourceInfo): Record<string, unknown> {
-  const tables = remote.schemas.map((s) => s.name).sort(compareNames);
+  const tables = remote.schemas
+    .filter((s) => s.should_sync || (s.table !== null && s.table !== undefined) || (s.last_synced_at !== null && s.last_synced_at !== undefined))
+    .map((s) => s.name)
+    .sort(compareNames);
   return {
     source_type: remote.source_type,
     prefix: remote.prefix,

@@ -949,10 +949,11 @@ describe('an unmanaged remote source', () => {
     expect(pruned.exitCode).toBe(2);
     expect(pruned.out).toMatchInlineSnapshot(`
       "source Stripe:billing_ (Stripe)
-        - delete source Stripe:billing_  # not declared in the file, and --prune was given: the source, its tables and their synced data are deleted
+        - delete source Stripe "billing_" (id <uuid>)  # not declared in the file, and --prune was given: the source, all its tables and their synced data are deleted
             - source_type = "Stripe"
             - prefix = "billing_"
             - tables = ["Charge","Customer"]
+            - warehouse_tables = ["billing_stripe_charge","billing_stripe_customer"]
 
       source shop_db (Postgres)
         + create source  # no Postgres source with prefix "shop_" exists in project 1
@@ -1018,10 +1019,14 @@ describe('an unmanaged remote source', () => {
               "tables": [
                 "Charge",
                 "Customer"
+              ],
+              "warehouse_tables": [
+                "billing_stripe_charge",
+                "billing_stripe_customer"
               ]
             },
             "after": null,
-            "reason": "not declared in the file, and --prune was given: the source, its tables and their synced data are deleted",
+            "reason": "not declared in the file, and --prune was given: the source, all its tables and their synced data are deleted",
             "path": "",
             "position": null
           },
