@@ -3,7 +3,10 @@
  * external_data_source:read from the world's key table, API.md §1), sources other teams own
  * (unmanaged.ignore), deletes that list every table, and prefix moves (moved_from).
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../helpers/spawn-cli.js';
 import { READ_ONLY_API_KEY, startWorld, type World, runChecked } from '../helpers/world.js';
 
 let world: World;
@@ -188,6 +191,28 @@ describe('read-only plan', () => {
     expect(fresh.exitCode).toBe(3);
     expect(fresh.err).toMatch(/external_data_source:write/);
     expect(requests().filter((line) => !line.startsWith('GET '))).toEqual(['POST external_data_sources/database_schema/ 403']);
+  });
+});
+
+describe('the CI recipes’ pull-request plan', () => {
+  /** The dwctl words of the recipe's plan line, up to the shell redirection. */
+  function recipePlanLine(file: string): string[] {
+    const line = readFileSync(join(REPO_ROOT, 'examples', 'ci', file), 'utf8').split('\n').find((l) => l.includes('npx dwctl plan --read-only'))!;
+    const words = line.slice(line.indexOf('npx dwctl ') + 'npx dwctl '.length).split(' ');
+    return words.slice(0, words.indexOf('>'));
+  }
+
+  it.each(['github/pull-request.yml', 'gitlab/.gitlab-ci.yml'])('%s: runs as written with the read-only key and no source secrets (exit 2, read-only markdown, plan.json)', async (file) => {
+    const argv = recipePlanLine(file);
+    expect(argv).toEqual(['plan', '--read-only', '--format', 'markdown', '--detailed-exitcode', '--out', 'plan.json']);
+    await applied(SHOP_YAML);
+    await world.write(PR_YAML.replace('sync_frequency: 1hour', 'sync_frequency: 6hour'));
+    const r = await runChecked(world, argv, readOnlyKey);
+    expect(r.exitCode).toBe(2);
+    expect(r.err).toBe('');
+    expect(r.out).toMatch(/^### dwctl plan \(read-only\): 0 to create, 1 to update, 0 to delete\n/);
+    expect(JSON.parse(r.planText).read_only.reason).toBe('flag');
+    expect(requests().every((line) => line.startsWith('GET '))).toBe(true);
   });
 });
 
