@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { API_KEY, READ_ONLY_API_KEY, WORLD_KEYS } from '../helpers/world.js';
 import { type Emulator, startEmulator } from './server.js';
-import { call, createStripe, STRIPE_KEY, stripePayload } from './support.js';
+import { call, createStripe, STRIPE_KEY, stripePayload, waitFor } from './support.js';
 
 let emulator: Emulator;
 
@@ -54,5 +54,31 @@ describe('the read-only key of the world (API.md §1 Auth)', () => {
     const after = await call(emulator, 'GET', `external_data_sources/${id}/`, undefined, API_KEY);
     expect(after.status).toBe(200);
     expect(after.body.description).not.toBe('changed');
+  });
+
+  it('reads webhook_info (a read action), and gets 403 for check_cdc_prerequisites (a write action): what a read-only plan may and may not call', async () => {
+    const id = await createStripe(emulator, 'ro3_', [{ name: 'Customer', should_sync: true, sync_type: 'webhook' }]);
+    const info = await call(emulator, 'GET', `external_data_sources/${id}/webhook_info/`, undefined, READ_ONLY_API_KEY);
+    expect(info.status).toBe(200);
+    expect(info.body.supports_webhooks).toBe(true);
+    const cdc = await call(emulator, 'POST', 'external_data_sources/check_cdc_prerequisites/', { source_type: 'Postgres' }, READ_ONLY_API_KEY);
+    expect([cdc.status, cdc.body.detail]).toEqual([403, MISSING_WRITE]);
+  });
+});
+
+describe('what a source delete drops (API.md §2.4 schemas[].table, §2.13 read-only table/last_synced_at)', () => {
+  it('a schema has no table and no last_synced_at until its first sync; one disabled after syncing keeps its table', async () => {
+    const id = await createStripe(emulator, 'drop_', [
+      { name: 'Customer', should_sync: true, sync_type: 'full_refresh' },
+      { name: 'Charge', should_sync: false, sync_type: 'full_refresh' },
+    ]);
+    const schemas = async () => Object.fromEntries(((await call(emulator, 'GET', `external_data_sources/${id}/`)).body.schemas as { name: string }[]).map((s) => [s.name, s as Record<string, unknown>]));
+    expect((await schemas()).Charge).toMatchObject({ should_sync: false, table: null, last_synced_at: null });
+    await waitFor(async () => (await schemas()).Customer!.table !== null);
+    const customer = (await schemas()).Customer!;
+    expect(customer.last_synced_at).not.toBeNull();
+    expect((await call(emulator, 'PATCH', `external_data_schemas/${customer.id}/`, { should_sync: false })).status).toBe(200);
+    expect((await schemas()).Customer).toMatchObject({ should_sync: false, table: { name: expect.any(String) } });
+    expect((await schemas()).Charge).toMatchObject({ table: null });
   });
 });
