@@ -288,6 +288,9 @@ describe('prefix moves', () => {
     expect(del.path).toBe('/sources/shop_db/moved_from');
     expect(doc.diagnostics.filter((d: { code: string }) => d.code === 'prefix-change' || d.code === 'unmanaged-source')).toEqual([]);
 
+    // --prune does not plan the moved source's delete twice.
+    const pruned = JSON.parse((await dwctl('plan', '--prune', '--format', 'json')).stdout);
+    expect(pruned.changes.filter((c: { action: string }) => c.action === 'delete').map((c: { address: string }) => c.address)).toEqual(['remote.Postgres.old_']);
     const text = await dwctl('plan');
     expect(text.out).toMatch(/\+ create table users → shop_postgres_users[^\n]*\n(?:[^\n]*\n)*?  - delete source Postgres "old_" \(id <uuid>\)  # shop_db moved from prefix "old_" to "shop_": the old source, all its tables and their synced data are deleted after the new source is in place\n/);
 
