@@ -4,7 +4,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { findPostgresBinDir, startSystemPostgres, type PgServer } from '../emulator/pg/harness.js';
-import { leakedSecrets, startWorld, STRIPE_KEY, STRIPE_READONLY_KEY, type World, runChecked } from '../helpers/world.js';
+import { leakedSecrets, READ_ONLY_API_KEY, startWorld, STRIPE_KEY, STRIPE_READONLY_KEY, type World, runChecked } from '../helpers/world.js';
 import { ALL_CODES, CODES } from '../../src/diagnostics/codes.js';
 import { extraEmulator } from './apply-helpers.js';
 
@@ -432,9 +432,17 @@ ${PG_CONFIG}    tables:
     }
   });
 
+  it('notes read-only-plan when PostHog refuses the key the credential check (no write scope)', async () => {
+    await world.write(`version: 1\nsources:\n  shop_db:\n    type: Postgres\n    prefix: shop_\n${PG_CONFIG}    tables:\n      orders: { sync: full_refresh }\n`);
+    const result = await runChecked(world, ['plan', '--format', 'json'], { POSTHOG_PERSONAL_API_KEY: READ_ONLY_API_KEY });
+    const codes = (JSON.parse(result.stdout) as { diagnostics: { code: string }[] }).diagnostics.map((d) => d.code);
+    for (const code of codes) seen.add(code);
+    expect(codes).toEqual(['read-only-plan']);
+  });
+
   it('between them, these plans reported every plan code', () => {
     const planCodes = ALL_CODES.filter((c) => CODES[c].owner === 'plan');
-    expect(planCodes.length).toBe(20);
+    expect(planCodes.length).toBe(21);
     expect([...seen].filter((c) => CODES[c as keyof typeof CODES]?.owner === 'plan').sort()).toEqual([...planCodes].sort());
   });
 });

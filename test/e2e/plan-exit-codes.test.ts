@@ -119,11 +119,15 @@ describe('exit codes', () => {
     `);
   });
 
-  it('3 for a key without the write scope that database_schema needs (403)', async () => {
+  it('3 for apply with a key without the write scope that database_schema needs (403); plan makes a read-only plan instead', async () => {
     const emulator: Emulator = await startEmulator({ keys: { [API_KEY]: { scopes: ['external_data_source:read'] } } });
     try {
       await world.write(TWO_SOURCES);
-      const r = await dwctl(['plan', '--format', 'json'], { POSTHOG_HOST: emulator.url });
+      const plan = await dwctl(['plan', '--format', 'json'], { POSTHOG_HOST: emulator.url });
+      expect(plan.exitCode).toBe(0);
+      expect(JSON.parse(plan.stdout)).toMatchObject({ applyable: false, read_only: { reason: 'key-without-write-scope' } });
+      emulator.requests.length = 0;
+      const r = await dwctl(['apply', '--yes', '--format', 'json'], { POSTHOG_HOST: emulator.url });
       expect(r.exitCode).toBe(3);
       expect(JSON.parse(r.stdout)).toMatchObject({ error: { code: 'posthog-forbidden' } });
       expect(r.err.split(emulator.url).join('http://EMULATOR')).toMatchInlineSnapshot(`
