@@ -381,7 +381,7 @@ ${PG_CONFIG}    tables:
 
       Warnings and notes:
         warehouse.yaml:2:1 info unmanaged-source PostHog has a Postgres "shop_" source (id <uuid>) that the file does not declare. Declare it (dwctl import writes it for you), or run with --prune to delete it.
-        warehouse.yaml:5:13 warning prefix-change No Postgres source has prefix "store_", but one with prefix "shop_" is not declared. If you renamed the prefix: PostHog cannot rename it in place, so apply creates a new source (tables store_postgres_…) and the old one stays (its tables keep their names) until you run plan/apply with --prune.
+        warehouse.yaml:5:13 warning prefix-change No Postgres source has prefix "store_", but one with prefix "shop_" is not declared. If you renamed the prefix: PostHog cannot rename it in place, so apply creates a second source (tables store_postgres_…) and the old one keeps syncing the same data under its old table names, billed twice, until it is deleted. Add \`moved_from: "shop_"\` to this source to create the new one and delete the old one in the same apply, or delete it later with --prune.
         warehouse.yaml:14:55 warning incremental-field-nullable "orders" syncs by incremental on updated_at, which can be NULL: rows where it is NULL are never imported.
 
       Cost: no monthly estimate; 1 table cannot be estimated (rows unknown: PostHog does not count Postgres rows, and incremental, append, CDC and webhook tables are billed by the rows that change).
