@@ -8,6 +8,7 @@ import { sha256 } from '../plan/fingerprint.js';
 import { planDigest } from '../plan/binding.js';
 import { observe, referenceReader, type ObserveMode } from '../plan/observe.js';
 import { planChanges, type Positions } from '../plan/plan.js';
+import { summariseCost } from '../plan/cost.js';
 import type { Plan } from '../plan/types.js';
 import { VERSION } from '../version.js';
 import { UsageProblem } from '../errors.js';
@@ -55,7 +56,8 @@ export function blockedPlan(loaded: LoadedFile, diagnostics: Diagnostic[], prune
     file: { path: loaded.file, sha256: loaded.sha256 },
     remote: { host: '', project_id: '', fingerprint: '' },
     options: { prune, sources },
-    cost: { tables: [], known_rows_per_month: 0, unestimated_tables: 0 },
+    cost: summariseCost([], null),
+    blocked: [],
   };
   return { ...plan, digest: planDigest(plan) };
 }
@@ -67,6 +69,10 @@ export interface PlanRequest {
   updateCredentials?: string[];
   /** How PostHog is read (plan/observe.ts): `full` for apply; plan uses `detect`, or `read-only` with --read-only. */
   mode: ObserveMode;
+  /** plan --max-rows-per-month. */
+  maxRowsPerMonth?: number | null;
+  /** plan --count-rows: estimate rows of never-synced tables from the source database. */
+  countRows?: boolean;
 }
 
 export function checkSourceNames(loaded: LoadedFile, names: string[] | null, flag = '--source'): void {
@@ -105,6 +111,8 @@ export async function makePlan(command: RemoteCommand, loaded: LoadedFile, reque
     projectId: client.projectId,
     sources: request.sources,
     mode: request.mode,
+    // The estimator (and its database driver) loads only when asked for.
+    ...(request.countRows ? { estimateRows: async (type: string, config: Record<string, unknown>, tables: readonly string[]) => (await import('../estimate/index.js')).estimateRows(type, config, tables) } : {}),
   });
   const plan = planChanges({
     desired: loaded.desired,
@@ -117,6 +125,7 @@ export async function makePlan(command: RemoteCommand, loaded: LoadedFile, reque
     version: VERSION,
     options: { prune: request.prune, sources: request.sources, update_credentials: updateCredentials },
     readOnly: observation.readOnly,
+    maxRowsPerMonth: request.maxRowsPerMonth ?? null,
   });
   return { plan, client };
 }

@@ -62,6 +62,8 @@ export const CODES = {
   'primary-key-not-stored': { severity: 'warning', owner: 'lint', title: 'A primary key declared for a sync type PostHog stores none for' },
   'incremental-without-key': { severity: 'error', owner: 'plan', title: 'An incremental table with no primary key, detected, declared or id' },
   'primary-key-locked': { severity: 'error', owner: 'plan', title: 'A primary key PostHog cannot change because data has synced' },
+  'rows-budget-exceeded': { severity: 'error', owner: 'plan', title: 'The planned rows per month exceed plan --max-rows-per-month' },
+  'row-estimate-failed': { severity: 'warning', owner: 'plan', title: 'plan --count-rows could not estimate the rows of some tables' },
 } as const satisfies Record<string, CodeInfo>;
 
 export type DiagnosticCode = keyof typeof CODES;

@@ -10,7 +10,8 @@ import { sourceModule } from '../sources/index.js';
 import type { SourceCatalog, SourceTypeInfo } from '../wizard/catalog.js';
 import { remoteFingerprint } from './fingerprint.js';
 import { readOnlyInfo, withoutUnresolved, type ReadOnlyInfo } from './read-only.js';
-import type { CdcCheck, DiscoveredTableInfo, Discovery, ObservedSource, ObservedState, RemoteSourceInfo, WebhookInfoState } from './observed.js';
+import type { CdcCheck, DiscoveredTableInfo, Discovery, JobHistory, ObservedSource, ObservedState, RemoteSourceInfo, WebhookInfoState } from './observed.js';
+import { historySince } from './cost.js';
 
 /** The read-only PostHog calls plan needs (the client satisfies this; tests may fake it). */
 export interface PostHogReader {
@@ -19,7 +20,16 @@ export interface PostHogReader {
   databaseSchema(sourceType: string, config: Record<string, unknown>): Promise<DiscoveredTableInfo[]>;
   webhookInfo(id: string): Promise<WebhookInfoState>;
   checkCdcPrerequisites(body: Record<string, unknown>): Promise<{ valid: boolean; errors: string[] }>;
+  /** The source's sync runs created after `after`, newest first, at most 50 (API.md §2.12). */
+  jobs(id: string, options?: { after?: string }): Promise<{ created_at: string; rows_synced: number; schema: { name: string } }[]>;
 }
+
+/** Rows estimated from the source database (`--count-rows`, src/estimate): null for types without an estimator. */
+export type RowEstimator = (
+  sourceType: string,
+  config: Record<string, unknown>,
+  tables: readonly string[],
+) => Promise<{ rows: Map<string, { value: number; estimate: boolean }>; warnings: string[] } | null>;
 
 export interface ObserveInput {
   desired: DesiredState;
@@ -39,6 +49,10 @@ export interface ObserveInput {
    * unless PostHog answers the first database_schema with 403, then read-only (plan without the flag).
    */
   mode: ObserveMode;
+  /** `plan --count-rows`: estimate rows of tables PostHog has no count for (read-only, on the source database). */
+  estimateRows?: RowEstimator;
+  /** The clock the job history window is measured by. */
+  now?: () => number;
 }
 
 export type ObserveMode = 'full' | 'read-only' | 'detect';
@@ -112,11 +126,12 @@ export function shortSecretDiagnostics(short: readonly ShortSecret[], positions:
 /**
  * Read everything plan needs from PostHog — and nothing more. The number of requests grows with
  * sources, never with tables: one list (paged), then per declared source one database_schema, and for
- * sources that exist one retrieve, one webhook_info (webhook tables only) and one CDC check (new CDC
- * tables only). Nothing is written.
+ * sources that exist one retrieve, one jobs (the job history behind the cost estimate), one webhook_info
+ * (webhook tables only) and one CDC check (new CDC tables only). Nothing is written.
  */
 export async function observe(input: ObserveInput): Promise<Observation> {
   const { desired, catalog, client, masker } = input;
+  const now = input.now ?? Date.now;
   const diagnostics: Diagnostic[] = [];
   const remoteSources = await client.listSources();
   const selected = desired.sources
@@ -152,7 +167,17 @@ export async function observe(input: ObserveInput): Promise<Observation> {
       const [discovery, remote] = await Promise.all([probed.get(source.name) ?? discover(client, source.type, resolved.config, masker), match ? client.getSource(match.id) : undefined]);
       const seen: ObservedSource = { discovery, resolvedConfig: resolved.config };
       if (remote) seen.remote = remote;
-      if (remote && needsWebhookInfo(source)) seen.webhook = await client.webhookInfo(remote.id);
+      const [webhook, jobs] = await Promise.all([
+        remote && needsWebhookInfo(source) ? client.webhookInfo(remote.id) : undefined,
+        remote ? readJobs(client, remote.id, now()) : undefined,
+      ]);
+      if (webhook) seen.webhook = webhook;
+      if (jobs) seen.jobs = jobs;
+      if (discovery.ok && input.estimateRows) {
+        const estimated = await estimateUncounted(input.estimateRows, source, resolved.config, discovery.tables, remote, masker);
+        seen.rowEstimates = estimated.rows;
+        diagnostics.push(...estimated.warnings.map((w) => makeDiagnostic('row-estimate-failed', `${source.name}: ${w}`, { file: input.positions.file, path: toPointer(['sources', source.name]), span: input.positions.span(['sources', source.name], 'key') })));
+      }
       if (discovery.ok) {
         const cdc = await checkNewCdc(client, source, resolved.config, remote, masker);
         if (cdc) seen.cdc = cdc;
@@ -180,6 +205,49 @@ function fingerprintOf(listed: RemoteSourceInfo[], seen: readonly Pick<ObservedS
   const webhooks = Object.fromEntries(seen.flatMap((s) => (s.remote && s.webhook ? [[s.remote.id, s.webhook] as const] : [])));
   const state = listed.map((r) => retrieved.get(r.id) ?? r);
   return { state, fingerprint: remoteFingerprint(state, webhooks) };
+}
+
+/**
+ * The last 30 days of the source's runs: one request per source, whatever its number of tables. A PostHog
+ * without the action (or a key that may not read it) leaves the cost unestimated rather than failing the plan.
+ */
+async function readJobs(client: PostHogReader, id: string, now: number): Promise<JobHistory | undefined> {
+  const since = historySince(now);
+  try {
+    const jobs = await client.jobs(id, { after: since });
+    return { since, read_at: new Date(now).toISOString(), runs: jobs.map((j) => ({ table: j.schema.name, created_at: j.created_at, rows_synced: j.rows_synced })) };
+  } catch (error) {
+    if (error instanceof Error && [403, 404, 405].includes((error as { status?: number }).status ?? 0)) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * `--count-rows`: estimates for the declared tables PostHog has no count for (never synced, and discovery
+ * does not count them). Never fatal: a failure is a warning and the rows stay unknown.
+ */
+async function estimateUncounted(
+  estimate: RowEstimator,
+  source: DesiredSource,
+  config: Record<string, unknown>,
+  discovered: readonly DiscoveredTableInfo[],
+  remote: RemoteSourceInfo | undefined,
+  masker: SecretMasker,
+): Promise<{ rows: Record<string, { value: number; estimate: boolean }>; warnings: string[] }> {
+  const counted = new Set([
+    ...discovered.filter((t) => t.rows !== null).map((t) => t.table),
+    ...(remote?.schemas ?? []).filter((s) => typeof s.table?.row_count === 'number').map((s) => s.name),
+  ]);
+  const found = new Set(discovered.map((t) => t.table));
+  const tables = source.tables.map((t) => t.name).filter((name) => found.has(name) && !counted.has(name));
+  if (tables.length === 0) return { rows: {}, warnings: [] };
+  try {
+    const result = await estimate(source.type, config, tables);
+    if (!result) return { rows: {}, warnings: [`rows not counted: --count-rows estimates rows for Postgres sources only, not ${source.type}`] };
+    return { rows: Object.fromEntries(result.rows), warnings: result.warnings.map((w) => masker.mask(w)) };
+  } catch (error) {
+    return { rows: {}, warnings: [masker.mask(`rows not counted: ${(error as Error).message}`)] };
+  }
 }
 
 /** Webhook registration is read only where the file wants webhook tables.  */

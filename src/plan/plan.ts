@@ -12,7 +12,8 @@ import { credentialUpdate, storedCredentialsFailure, storedCredentialsWarning } 
 import { cheaperAlternative, incrementalFieldRisks, isCreatedAtField, isUpdatedAtField, realCandidates, recommend, SYNCS_PER_MONTH } from './recommend.js';
 import { deleteLast, movedFrom, moveDeleteChange, movedTo, ownedElsewhere, prefixChangeMessage, pruneChange, renameCandidates } from './lifecycle.js';
 import { declaredSettings, readOnlyMessage, type ReadOnlyInfo } from './read-only.js';
-import { SENSITIVE, type Action, type Change, type CostEstimate, type CostLine, type Plan } from './types.js';
+import { SENSITIVE, type Action, type BlockedSource, type Change, type CostLine, type Plan } from './types.js';
+import { budgetExceeded, costLine, formatRows, observedRowsPerMonth, rowCountFor, summariseCost } from './cost.js';
 
 /** Where things are in the file, so plan diagnostics point at the YAML node they concern. */
 export interface Positions {
@@ -37,6 +38,8 @@ export interface PlanInput {
   options: { prune: boolean; sources: string[] | null; update_credentials?: string[] };
   /** Set when PostHog was read without write-scoped calls (plan/read-only.ts): the plan is then never applyable. */
   readOnly?: ReadOnlyInfo | null;
+  /** plan --max-rows-per-month: a planned total above it is an error (rows-budget-exceeded). */
+  maxRowsPerMonth?: number | null;
 }
 
 /** The table settings PostHog will hold, as the plan shows them and apply sends them. */
@@ -93,6 +96,13 @@ export function planChanges(input: PlanInput): Plan {
 
   if (options.sources === null) planUndeclared(desired, observed, options.prune, changes, report);
 
+  const costEstimate = summariseCost(cost, input.maxRowsPerMonth ?? null);
+  const overBudget = budgetExceeded(costEstimate);
+  if (overBudget) {
+    const [, name = '', , table = ''] = overBudget.largest.address.split('.');
+    report('rows-budget-exceeded', overBudget.message, ['sources', name, 'tables', table], 'key');
+  }
+
   const sorted = sortChanges(changes).map((change) => ({
     ...change,
     position: change.path ? positions.span(fromPointer(change.path), 'key') : null,
@@ -117,7 +127,8 @@ export function planChanges(input: PlanInput): Plan {
       ...(options.update_credentials?.length ? { update_credentials: [...options.update_credentials].sort(compareNames) } : {}),
       ...(readOnly ? { read_only: true as const } : {}),
     },
-    cost: summariseCost(cost),
+    cost: costEstimate,
+    blocked: blockedSources(selected, sortedDiagnostics),
     ...(readOnly ? { read_only: readOnly } : {}),
   };
   return { ...plan, digest: planDigest(plan) };
@@ -278,34 +289,38 @@ function validateTable(ctx: SourceContext, table: DesiredTable, discovered: Map<
   return ok ? { settings } : undefined;
 }
 
-/** Cost rules: rows × syncs per month where rows are known; warnings for full refreshes that cost too much. */
+/** Cost rules: rows per month from PostHog's numbers (plan/cost.ts); warnings for full refreshes that cost too much. */
 function reviewCost(ctx: SourceContext, table: DesiredTable, found: DiscoveredTableInfo, settings: TableSettings): void {
   const { source, report } = ctx;
   const syncsPerMonth = SYNCS_PER_MONTH[settings.sync_frequency];
-  const rowsPerMonth = settings.sync_type === 'full_refresh' && found.rows !== null ? found.rows * syncsPerMonth : null;
-  ctx.cost.push({
+  const schema = ctx.seen.remote?.schemas.find((s) => s.name === table.name);
+  const counts = { syncedRows: schema?.table?.row_count ?? null, discoveredRows: found.rows, estimatedRows: ctx.seen.rowEstimates?.[table.name] ?? null };
+  const line = costLine({
     address: `source.${source.name}.table.${table.name}`,
     warehouse_table: warehouseTableName(source.prefix, source.type, table.name),
-    sync_type: settings.sync_type,
-    sync_frequency: settings.sync_frequency,
-    rows: found.rows,
-    syncs_per_month: syncsPerMonth,
-    rows_per_month: rowsPerMonth,
+    source_type: source.type,
+    current: schema ? currentSetting(schema) : null,
+    planned: { should_sync: true, sync_type: settings.sync_type, sync_frequency: settings.sync_frequency },
+    ...counts,
+    observed: observedRowsPerMonth(ctx.seen.jobs, table.name),
   });
+  ctx.cost.push(line);
+  const rows = rowCountFor(counts);
+  const rowsPerMonth = line.rows_per_month_basis === 'rows-times-syncs' ? line.rows_per_month : null;
   const tablePath = ['sources', source.name, 'tables', table.name];
-  const best = recommend(found);
+  const best = recommend(found, { traits: { syncTypes: ctx.info?.syncTypes ?? [] }, rows });
   if (settings.sync_type !== 'full_refresh') return;
   const cheaper = best.sync !== 'full_refresh' ? `; ${cheaperAlternative(best)}` : '';
   if (rowsPerMonth !== null && rowsPerMonth >= COSTLY_ROWS_PER_MONTH) {
     report(
       'costly-sync',
-      `"${table.name}" has ${found.rows!.toLocaleString('en-US')} rows: a full refresh every ${settings.sync_frequency} bills about ${rowsPerMonth.toLocaleString('en-US')} rows a month${cheaper}.`,
+      `"${table.name}" has ${rows!.estimate ? 'about ' : ''}${formatRows(rows!.value)} rows${rows!.estimate ? ' (estimate)' : ''}: a full refresh every ${settings.sync_frequency} bills about ${formatRows(rowsPerMonth)} rows a month${cheaper}.`,
       [...tablePath, 'sync'],
     );
   } else if (syncsPerMonth > SYNCS_PER_MONTH['24hour'] && best.sync !== 'full_refresh') {
     report(
       'costly-sync',
-      `"${table.name}" is fully re-imported every ${settings.sync_frequency} (${syncsPerMonth} times a month${found.rows === null ? ', rows unknown' : ''})${cheaper}.`,
+      `"${table.name}" is fully re-imported every ${settings.sync_frequency} (${syncsPerMonth} times a month${rows === null ? ', rows unknown' : ''})${cheaper}.`,
       table.sync_frequency_declared ? [...tablePath, 'sync_frequency'] : [...tablePath, 'sync'],
     );
   } else if (best.sync !== 'full_refresh') {
@@ -449,6 +464,19 @@ function planExistingSource(ctx: SourceContext, remote: RemoteSourceInfo, settin
   const declared = new Set(source.tables.map((t) => t.name));
   for (const schema of remote.schemas) {
     if (schema.should_sync && !declared.has(schema.name)) {
+      ctx.cost.push(
+        costLine({
+          address: `source.${source.name}.table.${schema.name}`,
+          warehouse_table: warehouseTableName(source.prefix, source.type, schema.name),
+          source_type: source.type,
+          current: currentSetting(schema),
+          planned: { should_sync: false, sync_type: schema.sync_type, sync_frequency: currentSetting(schema).sync_frequency },
+          syncedRows: schema.table?.row_count ?? null,
+          discoveredRows: null,
+          estimatedRows: null,
+          observed: observedRowsPerMonth(ctx.seen.jobs, schema.name),
+        }),
+      );
       changes.push({
         ...tableChange(source, schema.name, 'update', schema.id, { should_sync: true }, { should_sync: false }, 'syncing in PostHog but not declared in the file: disabled (its synced data is kept)'),
         path: toPointer(['sources', source.name, 'tables']),
@@ -664,11 +692,32 @@ function sortChanges(changes: PendingChange[]): PendingChange[] {
   return [...changes].sort((a, b) => compareNames(a.source, b.source) || deleteLast(a, b) || KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || compareNames(a.address, b.address));
 }
 
-function summariseCost(lines: CostLine[]): CostEstimate {
-  const tables = [...lines].sort((a, b) => compareNames(a.address, b.address));
-  return {
-    tables,
-    known_rows_per_month: tables.reduce((sum, t) => sum + (t.rows_per_month ?? 0), 0),
-    unestimated_tables: tables.filter((t) => t.rows_per_month === null && t.syncs_per_month > 0).length,
-  };
+/** How PostHog syncs a table now (its null frequency is "never", API.md §6). */
+function currentSetting(schema: RemoteSchemaInfo): { should_sync: boolean; sync_type: string | null; sync_frequency: SyncFrequency } {
+  const frequency = (schema.sync_frequency ?? 'never') as SyncFrequency;
+  return { should_sync: schema.should_sync, sync_type: schema.sync_type, sync_frequency: frequency in SYNCS_PER_MONTH ? frequency : 'never' };
+}
+
+/** Blocking codes that stop a whole source before its tables are planned. */
+const SOURCE_BLOCKERS = new Set<DiagnosticCode>(['credentials-rejected', 'missing-secret', 'file-reference-refused', 'reserved-reference', 'secret-in-plain-field']);
+
+/**
+ * Declared sources the plan has no changes for because an error stopped them (credentials rejected, a
+ * secret missing): listed with their reason, so a blocked source does not vanish from the plan.
+ */
+function blockedSources(selected: readonly DesiredSource[], diagnostics: readonly Diagnostic[]): BlockedSource[] {
+  const out: BlockedSource[] = [];
+  for (const source of selected) {
+    const prefix = toPointer(['sources', source.name]);
+    const blockers = diagnostics.filter((d) => d.severity === 'error' && SOURCE_BLOCKERS.has(d.code as DiagnosticCode) && (d.path === prefix || d.path.startsWith(`${prefix}/`)));
+    if (blockers.length === 0) continue;
+    out.push({
+      source: source.name,
+      source_type: source.type,
+      codes: [...new Set(blockers.map((d) => d.code))],
+      reason: blockers[0]!.message,
+      tables: source.tables.map((t) => t.name),
+    });
+  }
+  return out;
 }

@@ -32,24 +32,63 @@ export interface Change {
   position: Span | null;
 }
 
+/** Where a table's row count came from: the synced table, discovery, or `--count-rows` (an estimate, or an exact count of a small table). */
+export type RowsOrigin = 'synced' | 'discovered' | 'estimate' | 'counted';
+/** How a monthly figure was reached: rows × syncs (full refresh), the observed job history, or nothing syncs. */
+export type RowsBasis = 'rows-times-syncs' | 'observed' | 'not-syncing';
+
 export interface CostLine {
   address: string;
   warehouse_table: string;
+  /** The source's type, so cost wording names what PostHog counts for it. */
+  source_type: string;
   sync_type: string;
   sync_frequency: string;
-  /** Rows PostHog reports for the table; null where PostHog does not count them (Postgres). */
+  /** The best row count known: the synced table's row_count, discovery's rows, or a --count-rows estimate; null when none. */
   rows: number | null;
+  rows_origin: RowsOrigin | null;
   syncs_per_month: number;
-  /** Billed rows per month where they can be estimated (full refresh with known rows), else null. */
+  /** Rows a month after the plan is applied; null where it cannot be estimated (see unestimated_reason). */
   rows_per_month: number | null;
+  rows_per_month_basis: RowsBasis | null;
+  /** Rows a month with PostHog's current settings (0 for a table that does not sync yet); null when unknown. */
+  current_rows_per_month: number | null;
+  /** Rows a month observed in the last 30 days of job history (rows_synced); null without enough history. */
+  observed_rows_per_month: number | null;
+  /**
+   * Why rows_per_month is null: `rows-unknown` (full refresh of a table never synced or counted),
+   * `no-history` (too little job history yet), `new-method` (the sync method changes: no history for it),
+   * `webhook` (rows arrive as the provider sends them).
+   */
+  unestimated_reason: 'rows-unknown' | 'no-history' | 'new-method' | 'webhook' | null;
 }
 
 export interface CostEstimate {
   tables: CostLine[];
-  /** Sum of the known rows_per_month. */
+  /** Sum of the known rows_per_month (after the plan). */
   known_rows_per_month: number;
-  /** Tables whose monthly rows cannot be estimated (unknown row counts, or only changed rows are billed). */
+  /** Tables whose monthly rows after the plan cannot be estimated. */
   unestimated_tables: number;
+  /** Sum of the known current_rows_per_month (before the plan). */
+  current_known_rows_per_month: number;
+  /** Whether some of the total rests on --count-rows estimates. */
+  includes_estimates: boolean;
+  /** plan --max-rows-per-month, or null. */
+  max_rows_per_month: number | null;
+  /** known_rows_per_month exceeds max_rows_per_month (the plan then carries rows-budget-exceeded). */
+  over_budget: boolean;
+}
+
+/** A declared source the plan could not plan, and why (its tables are not listed as changes). */
+export interface BlockedSource {
+  source: string;
+  source_type: string;
+  /** The diagnostic codes that block it (credentials-rejected, missing-secret, …). */
+  codes: string[];
+  /** One line for people: the first blocking diagnostic's message. */
+  reason: string;
+  /** Declared tables left unplanned. */
+  tables: string[];
 }
 
 export interface Plan {
@@ -69,6 +108,8 @@ export interface Plan {
    */
   options: { prune: boolean; sources: string[] | null; update_credentials?: string[]; read_only?: true };
   cost: CostEstimate;
+  /** Declared sources left out of the changes because an error blocks them (credentials, secrets). */
+  blocked: BlockedSource[];
   /**
    * sha256 over changes, diagnostics, options, file and remote (plan/binding.ts): `apply PLANFILE` and
    * `show` detect a plan file edited after it was written. Absent in plans of dwctl before 0.1 binding.

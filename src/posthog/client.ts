@@ -21,6 +21,7 @@ import type {
   RemoteSourceListItem,
   SchemaUpdate,
   SourceUpdate,
+  SyncJob,
   UpdateWebhookInputsResult,
   WebhookInfo,
   WizardResponse,
@@ -110,6 +111,11 @@ export interface PostHogClient {
   checkCdcPrerequisites(body: CdcPrerequisiteRequest): Promise<CdcPrerequisiteResult>;
   /** `GET external_data_sources/{id}/webhook_info/` (API.md §7). */
   webhookInfo(id: string): Promise<WebhookInfo>;
+  /**
+   * `GET external_data_sources/{id}/jobs/?after=`: the source's sync runs created after `after` (ISO time),
+   * newest first, at most 50 (API.md §2.12). Entries without a table or a row count are dropped.
+   */
+  jobs(id: string, options?: { after?: string }): Promise<SyncJob[]>;
   /**
    * `POST external_data_sources/{id}/create_webhook/`. Each success registers another endpoint with the
    * provider, so it is never repeated once sent: on AmbiguousRequestError read `webhookInfo` first.
@@ -367,6 +373,14 @@ class HttpPostHogClient implements PostHogClient {
     return { ...info, supports_webhooks: info.supports_webhooks === true, exists: info.exists === true };
   }
 
+  async jobs(id: string, options: { after?: string } = {}): Promise<SyncJob[]> {
+    const jobs = await this.json<unknown[]>(
+      { operation: 'jobs', method: 'GET', path: `${SOURCES}${enc(id)}/jobs/`, query: { after: options.after }, repeatable: true, scope: 'read' },
+      'array',
+    );
+    return jobs.filter(isSyncJob).map((j) => ({ ...j, rows_synced: Math.max(0, j.rows_synced) }));
+  }
+
   async createWebhook(id: string, inputs?: Record<string, unknown>): Promise<CreateWebhookResult> {
     const result = await this.json<CreateWebhookResult>(
       {
@@ -557,4 +571,19 @@ function normaliseTable(t: Partial<DiscoveredTable> & { table: string }): Discov
     permission_error: t.permission_error ?? null,
     rls_warning: t.rls_warning ?? null,
   };
+}
+
+/** A job entry the cost estimate can use: its table, its time and a finite row count (API.md §2.12). */
+function isSyncJob(value: unknown): value is SyncJob {
+  if (value === null || typeof value !== 'object') return false;
+  const job = value as Partial<SyncJob>;
+  return (
+    typeof job.created_at === 'string' &&
+    !Number.isNaN(Date.parse(job.created_at)) &&
+    typeof job.rows_synced === 'number' &&
+    Number.isFinite(job.rows_synced) &&
+    job.schema !== null &&
+    typeof job.schema === 'object' &&
+    typeof job.schema.name === 'string'
+  );
 }

@@ -73,6 +73,13 @@ export type Discovery =
   /** PostHog refused the credentials (or could not reach the source): its message, masked. */
   | { ok: false; message: string };
 
+/** What plan read of one source's sync runs: `GET {id}/jobs/?after=since`, at `read_at` (API.md §2.12). */
+export interface JobHistory {
+  since: string;
+  read_at: string;
+  runs: { table: string; created_at: string; rows_synced: number }[];
+}
+
 export type CdcCheck = { valid: boolean; errors: string[] } | { failed: string };
 
 /** Everything observed for one declared source. */
@@ -85,6 +92,10 @@ export interface ObservedSource {
   remote?: RemoteSourceInfo;
   webhook?: WebhookInfoState;
   cdc?: CdcCheck;
+  /** The source's job history (sources that exist only). */
+  jobs?: JobHistory;
+  /** `--count-rows`: rows estimated from the source database, by table, for tables PostHog has no count for. */
+  rowEstimates?: Record<string, { value: number; estimate: boolean }>;
 }
 
 export interface ObservedState {

@@ -264,6 +264,21 @@ export interface CdcPrerequisiteResult extends Open {
   errors: string[];
 }
 
+/**
+ * One run of a table's sync, as `GET external_data_sources/{id}/jobs/` lists them (API.md §2.12): newest
+ * first, at most 50. `rows_synced` is what the run imported (what PostHog bills).
+ */
+export interface SyncJob extends Open {
+  id: string;
+  created_at: string;
+  finished_at?: string | null;
+  /** `Running`, `Failed`, `Completed`, `Billing limits`, `Billing limit too low`. */
+  status: string;
+  schema: { id: string; name: string; sync_type?: string | null } & Open;
+  rows_synced: number;
+  latest_error?: string | null;
+}
+
 /** `GET external_data_sources/{id}/webhook_info/` (API.md §7); always 200. Older generations send only the first two keys. */
 export interface WebhookInfo extends Open {
   supports_webhooks: boolean;

@@ -4,6 +4,7 @@ import { annotation } from './github.js';
 import { htmlText, jsonSafe, markdownCell, markdownCodeBlock, markdownText, neutraliseWorkflowCommands, terminalSafe, terminalText } from '../sanitize.js';
 import type { Renderer } from './options.js';
 import { plural, style, type Style } from './style.js';
+import { blockedMarkdown, blockedTextLines, costMarkdown, costTextLines } from './cost.js';
 
 export const PLAN_FORMATS = ['text', 'json', 'markdown', 'github'] as const;
 export type PlanFormat = (typeof PLAN_FORMATS)[number];
@@ -105,16 +106,18 @@ const renderText: Renderer<Plan> = (untrusted, options) => {
     }
     out.push('');
   }
+  // A blocked source has no changes: list it with its reason rather than leave it out.
+  for (const blocked of plan.blocked ?? []) {
+    out.push(s.bold(`source ${blocked.source} (${blocked.source_type})`), ...blockedTextLines(blocked).map((line) => s.red(line)), '');
+  }
   const notes = plan.diagnostics.filter((d) => d.severity !== 'error');
   if (notes.length > 0) {
     out.push(s.bold('Warnings and notes:'));
     for (const d of notes) out.push(`  ${s.severity(d.severity, diagnosticLine(d))}`);
     out.push('');
   }
-  if (plan.cost.tables.length > 0) {
-    out.push(costSentence(plan));
-    out.push('');
-  }
+  const cost = costTextLines(plan.cost);
+  if (cost.length > 0) out.push(...cost, '');
   if (errors.length > 0) {
     out.push(s.red(s.bold(`Plan blocked by ${plural(errors.length, 'error')}:`)));
     for (const d of errors) out.push(`  ${s.red(diagnosticLine(d))}`);
@@ -128,23 +131,6 @@ const renderText: Renderer<Plan> = (untrusted, options) => {
 
 function colourAction(s: Style, action: Change['action'], text: string): string {
   return action === 'create' ? s.green(text) : action === 'update' ? s.yellow(text) : action === 'delete' ? s.red(text) : s.dim(text);
-}
-
-function costSentence(plan: Plan): string {
-  const known = plan.cost.known_rows_per_month;
-  const unknown = plan.cost.unestimated_tables;
-  const estimated = plan.cost.tables.filter((t) => t.rows_per_month !== null).length;
-  const parts = [
-    estimated > 0
-      ? `Cost: about ${known.toLocaleString('en-US')} billed rows a month from ${plural(estimated, 'full refresh', 'full refreshes')} with known row counts`
-      : 'Cost: no monthly estimate',
-  ];
-  if (unknown > 0) {
-    parts.push(
-      `${plural(unknown, 'table')} cannot be estimated (rows unknown: PostHog does not count Postgres rows, and incremental, append, CDC and webhook tables are billed by the rows that change)`,
-    );
-  }
-  return `${parts.join('; ')}.`;
 }
 
 const renderJson: Renderer<Plan> = (plan) => serialisePlan(plan);
@@ -184,6 +170,7 @@ const renderMarkdown: Renderer<Plan> = (plan) => {
     head.push('> [!NOTE]', '> Read-only plan: compared with PostHog\'s existing sources and tables only. Not checked:', ...plan.read_only.not_checked.map((n) => `> - ${escapeMarkdown(n)}`), '');
   }
   if (errors.length > 0) head.push(`> [!CAUTION]\n> Plan blocked by ${plural(errors.length, 'error')}: apply would not run.`, '');
+  head.push(...blockedMarkdown(plan.blocked ?? []));
   // The summary and the diagnostics share a budget too: a huge project must not push the comment over the limit.
   const headBudget = MARKDOWN_LIMIT - 2_000;
   const size = () => head.reduce((n, line) => n + line.length + 1, 0);
@@ -198,7 +185,7 @@ const renderMarkdown: Renderer<Plan> = (plan) => {
     const rows = plan.cost.tables.filter((t) => t.address.startsWith(`source.${source}.`)).reduce((sum, t) => sum + (t.rows_per_month ?? 0), 0);
     head.push(`| ${markdownCell(source)} | ${count('create')} | ${count('update')} | ${count('delete')} | ${count('no-op')} | ${rows.toLocaleString('en-US')} |`);
   }
-  head.push('', costSentence(plan), '');
+  head.push('', costMarkdown(plan.cost, Math.max(0, headBudget / 2 - size())));
   if (errors.length + warnings.length > 0) {
     head.push(`**${plural(errors.length, 'error')}, ${plural(warnings.length, 'warning')}**`, '');
     const listed = [...errors, ...warnings];

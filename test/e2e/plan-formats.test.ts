@@ -231,7 +231,8 @@ describe('markdown renderer limit', () => {
       file: { path: 'warehouse.yaml', sha256: 'x'.repeat(64) },
       remote: { host: 'https://us.posthog.com', project_id: '1', fingerprint: 'f'.repeat(64) },
       options: { prune: false, sources: null },
-      cost: { tables: [], known_rows_per_month: 0, unestimated_tables: 0 },
+      cost: { tables: [], known_rows_per_month: 0, unestimated_tables: 0, current_known_rows_per_month: 0, includes_estimates: false, max_rows_per_month: null, over_budget: false },
+      blocked: [],
       digest: 'd'.repeat(64),
     };
     const markdown = planRenderers.markdown(plan, { color: false });

@@ -55,6 +55,7 @@ export interface Scenario {
   sources?: Record<string, ObservedSource>;
   prune?: boolean;
   only?: string[] | null;
+  maxRowsPerMonth?: number | null;
 }
 
 export function planScenario(scenario: Scenario): Plan {
@@ -71,6 +72,7 @@ export function planScenario(scenario: Scenario): Plan {
     remoteFingerprint: 'fp',
     version: 'test',
     options: { prune: scenario.prune ?? false, sources: scenario.only ?? null },
+    maxRowsPerMonth: scenario.maxRowsPerMonth ?? null,
   });
 }
 

@@ -98,6 +98,26 @@ describe('requests', () => {
     expect(JSON.parse(String(h.agent.getCallHistory()!.firstCall()!.body))).toEqual({ ...request, payload });
   });
 
+  it('reads jobs since a time as a plain array (API.md §2.12), dropping entries without a table or a row count', async () => {
+    h = harness();
+    const after = '2026-11-01T00:00:00.000Z';
+    const job = (id: string, rows: unknown, schema: unknown = { id: 's1', name: 'orders', sync_type: 'full_refresh' }) => ({
+      id, created_at: '2026-11-20T10:00:00Z', finished_at: '2026-11-20T10:01:00Z', status: 'Completed', schema, rows_synced: rows, latest_error: null,
+    });
+    h.pool
+      .intercept({ path: `${SOURCES}/abc/jobs/?after=${encodeURIComponent(after)}`, method: 'GET' })
+      .reply(200, [job('j1', 40), job('j2', 'many'), job('j3', 5, null), job('j4', -3)]);
+    const jobs = await h.client.jobs('abc', { after });
+    expect(jobs.map((j) => [j.id, j.rows_synced, j.schema.name])).toEqual([['j1', 40, 'orders'], ['j4', 0, 'orders']]);
+    expect(sent(h.agent)).toEqual([`GET ${SOURCES}/abc/jobs/?after=${encodeURIComponent(after)}`]);
+  });
+
+  it('refuses a jobs answer that is not a list', async () => {
+    h = harness();
+    h.pool.intercept({ path: `${SOURCES}/abc/jobs/`, method: 'GET' }).reply(200, { results: [] });
+    expect(await rejection(h.client.jobs('abc'))).toMatchObject({ code: 'posthog-unexpected-response' });
+  });
+
   it('sends create_webhook with {} or {inputs}, and update_webhook_inputs with {inputs}', async () => {
     h = harness();
     h.pool

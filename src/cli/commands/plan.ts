@@ -16,7 +16,12 @@ export class PlanCommand extends RemoteCommand {
     details: `
       Lints the file, then reads PostHog (never writes): validates each source's credentials, discovers its
       tables, and diffs the declared tables against the discovered ones and against what exists. Reports
-      errors PostHog would refuse at apply time, cost warnings and recommendations.
+      errors PostHog would refuse at apply time, cost warnings and recommendations, and rows per month per
+      table now and after apply (from PostHog's row counts and the last 30 days of sync jobs).
+
+      --max-rows-per-month N fails the plan (exit 1, rows-budget-exceeded) when the rows per month it can
+      estimate add up to more than N: a budget gate for CI. --count-rows estimates the rows of tables that
+      never synced from the source database itself (Postgres statistics; read-only; failures are warnings).
 
       With --read-only, or when the API key lacks external_data_source:write (PostHog's credential check and
       discovery need it), the plan diffs the file against PostHog's existing sources and tables only, says
@@ -31,6 +36,8 @@ export class PlanCommand extends RemoteCommand {
       ['Only one source', '$0 plan --source shop_db'],
       ['After rotating a password', '$0 plan --update-credentials shop_db'],
       ['Pull-request plan with a read-only key', '$0 plan --read-only --format markdown --detailed-exitcode'],
+      ['Fail when the plan would sync more than 50 million rows a month', '$0 plan --max-rows-per-month 50000000'],
+      ['Estimate rows of tables that never synced (Postgres)', '$0 plan --count-rows'],
     ],
   });
 
@@ -44,6 +51,8 @@ export class PlanCommand extends RemoteCommand {
   readOnly = Option.Boolean('--read-only', false, {
     description: 'Only read-scoped PostHog calls: diff against existing sources, no credential check, discovery or CDC pre-flight (never applyable)',
   });
+  maxRowsPerMonth = Option.String('--max-rows-per-month', { description: 'Exit 1 when the estimated rows per month after apply exceed N (a budget gate)' });
+  countRows = Option.Boolean('--count-rows', false, { description: 'Estimate rows of never-synced tables from the source database (Postgres statistics; read-only)' });
 
   protected override wantsJson(): boolean {
     return this.format === 'json';
@@ -51,9 +60,17 @@ export class PlanCommand extends RemoteCommand {
 
   protected async run(): Promise<ExitCode> {
     if (this.prune && this.sources) throw new UsageProblem('--prune deletes sources the file does not declare, so it cannot be limited with --source');
+    const maxRowsPerMonth = this.maxRowsPerMonth === undefined ? null : parseRowBudget(this.maxRowsPerMonth);
     const loaded = await loadFile(this, this.file);
     if (this.readOnly && this.updateCredentials?.length) throw new UsageProblem('--update-credentials sends secrets, which a read-only plan never does: drop one of the two');
-    const { plan } = await makePlan(this, loaded, { prune: this.prune, sources: this.sources ?? null, updateCredentials: this.updateCredentials ?? [], mode: this.readOnly ? 'read-only' : 'detect' });
+    const { plan } = await makePlan(this, loaded, {
+      prune: this.prune,
+      sources: this.sources ?? null,
+      updateCredentials: this.updateCredentials ?? [],
+      mode: this.readOnly ? 'read-only' : 'detect',
+      maxRowsPerMonth,
+      countRows: this.countRows,
+    });
     if (this.out) await writeTextFileAtomic(this.context.cwd, this.out, this.masker.mask(serialisePlan(plan)));
     this.context.stdout.write(this.masker.mask(planRenderers[this.format](plan, { color: this.useColor() })));
     return planExitCode(plan, this.detailedExitcode);
@@ -64,4 +81,12 @@ export function planExitCode(plan: Plan, detailed: boolean): ExitCode {
   if (hasErrors(plan.diagnostics)) return ExitCode.Findings;
   const pending = plan.summary.create + plan.summary.update + plan.summary.delete > 0;
   return detailed && pending ? ExitCode.Changes : ExitCode.Ok;
+}
+
+/** `--max-rows-per-month`: a whole number of rows, `_` or `,` allowed as separators (50_000_000). */
+export function parseRowBudget(text: string): number {
+  const digits = text.trim().replace(/[_,]/g, '');
+  const value = /^[0-9]+$/.test(digits) ? Number(digits) : NaN;
+  if (!Number.isSafeInteger(value)) throw new UsageProblem(`--max-rows-per-month takes a whole number of rows, not "${text}"`);
+  return value;
 }
