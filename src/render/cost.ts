@@ -31,14 +31,17 @@ export function unestimatedText(line: CostLine): string {
     case 'new-method':
       return `billed by the rows ${line.sync_type} imports; no sync history with it yet`;
     default:
-      return `billed by the rows ${line.sync_type} imports; needs a day of sync history`;
+      // A table that does not sync yet has no jobs at all; one that does needs two of them a day apart.
+      return line.current_rows_per_month === 0
+        ? `billed by the rows ${line.sync_type} imports; no sync history yet (the first sync imports the whole table once)`
+        : `billed by the rows ${line.sync_type} imports; needs a day of sync history`;
   }
 }
 
 /** One table's figure: `about 32 rows a month (8 rows × 4 full refreshes)`. */
 export function figure(line: CostLine): string {
   if (line.rows_per_month === null) return `not estimated: ${unestimatedText(line)}`;
-  const now = line.current_rows_per_month !== null && line.current_rows_per_month !== line.rows_per_month ? `; now ${rows(line.current_rows_per_month)}` : '';
+  const now = line.current_rows_per_month !== null && line.current_rows_per_month > 0 && line.current_rows_per_month !== line.rows_per_month ? `; now ${rows(line.current_rows_per_month)}` : '';
   switch (line.rows_per_month_basis) {
     case 'rows-times-syncs':
       return `about ${rows(line.rows_per_month)} rows a month (${rows(line.rows ?? 0)} rows${line.rows_origin ? ORIGIN[line.rows_origin] : ''} × ${plural(line.syncs_per_month, 'full refresh', 'full refreshes')})${now}`;
@@ -54,8 +57,8 @@ export function totalSentence(cost: CostEstimate): string {
   const known = cost.tables.length - cost.unestimated_tables;
   const parts = [
     known > 0
-      ? `Rows per month: about ${rows(cost.known_rows_per_month)} after apply (now about ${rows(cost.current_known_rows_per_month ?? 0)})${cost.includes_estimates ? ', partly from --count-rows estimates' : ''}`
-      : 'Rows per month: no estimate yet',
+      ? `Total: about ${rows(cost.known_rows_per_month)} rows a month after apply (now about ${rows(cost.current_known_rows_per_month ?? 0)})${cost.includes_estimates ? ', partly from --count-rows estimates' : ''}`
+      : 'Total: no estimate yet',
   ];
   if (cost.unestimated_tables > 0) parts.push(`${plural(cost.unestimated_tables, 'table')} not estimated`);
   if (cost.max_rows_per_month != null) parts.push(`budget ${rows(cost.max_rows_per_month)} (--max-rows-per-month): ${cost.over_budget ? 'exceeded' : 'within'}`);
@@ -76,7 +79,7 @@ export function costTextLines(cost: CostEstimate): string[] {
 /** The markdown block: the total, and a folded table per table. */
 export function costMarkdown(cost: CostEstimate, budget: number): string {
   if (cost.tables.length === 0) return `${markdownText(totalSentence(cost))}\n`;
-  const head = `<details><summary>${htmlText(totalSentence(cost))}</summary>\n\n| Table | Sync | Now | After apply |\n| --- | --- | ---: | --- |\n`;
+  const head = `<details><summary>${htmlText(`Rows per month. ${totalSentence(cost)}`)}</summary>\n\n| Table | Sync | Now | After apply |\n| --- | --- | ---: | --- |\n`;
   const lines: string[] = [];
   let size = head.length;
   for (const [index, t] of cost.tables.entries()) {

@@ -164,6 +164,14 @@ describe('plan diagnostics', () => {
             + primary_key_columns = ["id"]
             + sync_frequency = "24hour"
 
+      source archive_db (Postgres)
+        ✖ blocked (missing-secret): \${ARCHIVE_DB_PASSWORD}: environment variable ARCHIVE_DB_PASSWORD is not set. Set it where dwctl runs (never in the file).
+            not planned: orders
+
+      source old_billing (Stripe)
+        ✖ blocked (credentials-rejected): PostHog could not connect to old_billing (Stripe): Stripe rejected the API key. Double-check that you pasted a restricted key (rk_live_...) for the same Stripe account, with no extra whitespace, and that it has not been revoked.
+            not planned: Customer
+
       Warnings and notes:
         warehouse.yaml:18:53 warning costly-sync "events" is fully re-imported every 1hour (720 times a month, rows unknown); append on id would import only new rows (id above the last value seen); a changed row is never imported again.
         warehouse.yaml:19:26 info recommended-sync "audit_log": consider sync: xmin (looks append-only by its name (audit, log) and no column tracking changes, but no ordering field is always set; xmin (Postgres row versions) catches every insert and update).
@@ -171,7 +179,14 @@ describe('plan diagnostics', () => {
         warehouse.yaml:31:55 warning prefer-updated-at "orders" syncs incrementally on created_at, which misses updated rows; updated_at catches them.
         warehouse.yaml:52:54 warning costly-sync "Invoice" is fully re-imported every 6hour (120 times a month, rows unknown); webhook would import each change as the source sends it, plus a periodic full sync as a safety net.
 
-      Cost: no monthly estimate; 6 tables cannot be estimated (rows unknown: PostHog does not count Postgres rows, and incremental, append, CDC and webhook tables are billed by the rows that change).
+      Rows per month (PostHog bills the rows it syncs):
+        billing_stripe_charge    not estimated: billed by the rows append imports; needs a day of sync history
+        billing_stripe_invoice   not estimated: rows unknown: PostHog does not count Stripe rows before the table syncs
+        shop_postgres_audit_log  not estimated: rows unknown: PostHog does not count Postgres rows before the table syncs (plan --count-rows estimates them)
+        shop_postgres_events     not estimated: rows unknown: PostHog does not count Postgres rows before the table syncs (plan --count-rows estimates them)
+        shop_postgres_orders     not estimated: billed by the rows cdc imports; needs a day of sync history
+        wh_postgres_orders       not estimated: billed by the rows incremental imports; needs a day of sync history
+      Rows per month: no estimate yet; 6 tables not estimated.
 
       Plan blocked by 8 errors:
         warehouse.yaml:14:7 error table-not-found PostHog found no table "order" in shop_db. Did you mean "orders"? Run \`dwctl discover shop_db\` to list the 6 tables it found.
@@ -384,7 +399,9 @@ ${PG_CONFIG}    tables:
         warehouse.yaml:5:13 warning prefix-change No Postgres source has prefix "store_", but one with prefix "shop_" is not declared. If you renamed the prefix: PostHog cannot rename it in place, so apply creates a second source (tables store_postgres_…) and the old one keeps syncing the same data under its old table names, billed twice, until it is deleted. Add \`moved_from: "shop_"\` to this source to create the new one and delete the old one in the same apply, or delete it later with --prune.
         warehouse.yaml:14:55 warning incremental-field-nullable "orders" syncs by incremental on updated_at, which can be NULL: rows where it is NULL are never imported.
 
-      Cost: no monthly estimate; 1 table cannot be estimated (rows unknown: PostHog does not count Postgres rows, and incremental, append, CDC and webhook tables are billed by the rows that change).
+      Rows per month (PostHog bills the rows it syncs):
+        store_postgres_orders  not estimated: billed by the rows incremental imports; needs a day of sync history
+      Rows per month: no estimate yet; 1 table not estimated.
 
       Plan: 2 to create, 0 to update, 0 to delete.
       "
@@ -440,9 +457,38 @@ ${PG_CONFIG}    tables:
     expect(codes).toEqual(['read-only-plan']);
   });
 
+  it('rows-budget-exceeded and row-estimate-failed: --count-rows estimates the new Postgres tables, not the Stripe ones, and the total is over a budget of 0', async () => {
+    await world.write(`version: 1
+sources:
+  shop_db:
+    type: Postgres
+    prefix: shop_
+${PG_CONFIG}    tables:
+      countries: { sync: full_refresh, sync_frequency: 7day }
+  billing:
+    type: Stripe
+    prefix: billing_
+    config:
+      auth_method: { selection: api_key, stripe_secret_key: \${STRIPE_SECRET_KEY} }
+    tables:
+      Product: { sync: full_refresh }
+`);
+    const result = await dwctl('plan', '--count-rows', '--max-rows-per-month', '0', '--format', 'json');
+    expect(result.exitCode).toBe(1);
+    const plan = JSON.parse(result.stdout) as { diagnostics: { code: string; severity: string; message: string; path: string }[]; cost: { tables: { warehouse_table: string; rows: number | null; rows_origin: string | null; rows_per_month: number | null }[] } };
+    expect(plan.diagnostics.filter((d) => d.code === 'rows-budget-exceeded' || d.code === 'row-estimate-failed').map((d) => [d.code, d.severity, d.path, d.message])).toEqual([
+      ['rows-budget-exceeded', 'error', '/sources/shop_db/tables/countries', 'The plan syncs about 32 rows a month, over the budget of 0 (--max-rows-per-month). Largest: shop_postgres_countries 32. 1 more table could not be estimated and is not counted.'],
+      ['row-estimate-failed', 'warning', '/sources/billing', 'billing: rows not counted: --count-rows estimates rows for Postgres sources only, not Stripe'],
+    ]);
+    expect(plan.cost.tables.map((t) => [t.warehouse_table, t.rows, t.rows_origin, t.rows_per_month])).toEqual([
+      ['billing_stripe_product', null, null, null],
+      ['shop_postgres_countries', 8, 'estimate', 32],
+    ]);
+  });
+
   it('between them, these plans reported every plan code', () => {
     const planCodes = ALL_CODES.filter((c) => CODES[c].owner === 'plan');
-    expect(planCodes.length).toBe(21);
+    expect(planCodes.length).toBe(23);
     expect([...seen].filter((c) => CODES[c as keyof typeof CODES]?.owner === 'plan').sort()).toEqual([...planCodes].sort());
   });
 });
@@ -485,7 +531,11 @@ sources:
     const r = await dwctl('plan', '--out', 'plan.json');
     expect(r.exitCode).toBe(1);
     expect(r.out).toMatchInlineSnapshot(`
-      "Plan blocked by 1 error:
+      "source real_db (Postgres)
+        ✖ blocked (credentials-rejected): PostHog could not connect to real_db (Postgres): The database rejected the username or password. Check the user and password for this source and try again.
+            not planned: orders
+
+      Plan blocked by 1 error:
         warehouse.yaml:6:5 error credentials-rejected PostHog could not connect to real_db (Postgres): The database rejected the username or password. Check the user and password for this source and try again.
 
       Plan: 0 to create, 0 to update, 0 to delete.

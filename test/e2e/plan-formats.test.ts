@@ -62,7 +62,14 @@ describe('markdown', () => {
       | \`billing\` | 3 | 0 | 0 | 0 | 0 |
       | \`shop_db\` | 3 | 0 | 0 | 0 | 0 |
 
-      Cost: no monthly estimate; 3 tables cannot be estimated (rows unknown: PostHog does not count Postgres rows, and incremental, append, CDC and webhook tables are billed by the rows that change).
+      <details><summary>Rows per month: no estimate yet; 3 tables not estimated.</summary>
+
+      | Table | Sync | Now | After apply |
+      | --- | --- | ---: | --- |
+      | \`billing_stripe_customer\` | \`webhook 24hour\` | 0 | not estimated: rows arrive by webhook as Stripe sends them |
+      | \`shop_postgres_events\` | \`full_refresh 1hour\` | 0 | not estimated: rows unknown: PostHog does not count Postgres rows before the table syncs (plan --count-rows estimates them) |
+      | \`shop_postgres_orders\` | \`incremental 24hour\` | 0 | not estimated: billed by the rows incremental imports; needs a day of sync history |
+      </details>
 
       **1 error, 2 warnings**
 
@@ -177,7 +184,11 @@ describe('github', () => {
         warehouse.yaml:14:55 warning incremental-field-nullable "orders" syncs by incremental on updated_at, which can be NULL: rows where it is NULL are never imported.
         warehouse.yaml:16:53 warning costly-sync "events" is fully re-imported every 1hour (720 times a month, rows unknown); append on id would import only new rows (id above the last value seen); a changed row is never imported again.
 
-      Cost: no monthly estimate; 3 tables cannot be estimated (rows unknown: PostHog does not count Postgres rows, and incremental, append, CDC and webhook tables are billed by the rows that change).
+      Rows per month (PostHog bills the rows it syncs):
+        billing_stripe_customer  not estimated: rows arrive by webhook as Stripe sends them
+        shop_postgres_events     not estimated: rows unknown: PostHog does not count Postgres rows before the table syncs (plan --count-rows estimates them)
+        shop_postgres_orders     not estimated: billed by the rows incremental imports; needs a day of sync history
+      Rows per month: no estimate yet; 3 tables not estimated.
 
       Plan blocked by 1 error:
         warehouse.yaml:15:7 error table-not-found PostHog found no table "50%,off: <b>|" in shop_db. Run \`dwctl discover shop_db\` to list the 6 tables it found.
