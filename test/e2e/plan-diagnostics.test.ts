@@ -180,13 +180,13 @@ describe('plan diagnostics', () => {
         warehouse.yaml:52:54 warning costly-sync "Invoice" is fully re-imported every 6hour (120 times a month, rows unknown); webhook would import each change as the source sends it, plus a periodic full sync as a safety net.
 
       Rows per month (PostHog bills the rows it syncs):
-        billing_stripe_charge    not estimated: billed by the rows append imports; needs a day of sync history
+        billing_stripe_charge    not estimated: billed by the rows append imports; no sync history yet (the first sync imports the whole table once)
         billing_stripe_invoice   not estimated: rows unknown: PostHog does not count Stripe rows before the table syncs
         shop_postgres_audit_log  not estimated: rows unknown: PostHog does not count Postgres rows before the table syncs (plan --count-rows estimates them)
         shop_postgres_events     not estimated: rows unknown: PostHog does not count Postgres rows before the table syncs (plan --count-rows estimates them)
-        shop_postgres_orders     not estimated: billed by the rows cdc imports; needs a day of sync history
-        wh_postgres_orders       not estimated: billed by the rows incremental imports; needs a day of sync history
-      Rows per month: no estimate yet; 6 tables not estimated.
+        shop_postgres_orders     not estimated: billed by the rows cdc imports; no sync history yet (the first sync imports the whole table once)
+        wh_postgres_orders       not estimated: billed by the rows incremental imports; no sync history yet (the first sync imports the whole table once)
+      Total: no estimate yet; 6 tables not estimated.
 
       Plan blocked by 8 errors:
         warehouse.yaml:14:7 error table-not-found PostHog found no table "order" in shop_db. Did you mean "orders"? Run \`dwctl discover shop_db\` to list the 6 tables it found.
@@ -400,8 +400,8 @@ ${PG_CONFIG}    tables:
         warehouse.yaml:14:55 warning incremental-field-nullable "orders" syncs by incremental on updated_at, which can be NULL: rows where it is NULL are never imported.
 
       Rows per month (PostHog bills the rows it syncs):
-        store_postgres_orders  not estimated: billed by the rows incremental imports; needs a day of sync history
-      Rows per month: no estimate yet; 1 table not estimated.
+        store_postgres_orders  not estimated: billed by the rows incremental imports; no sync history yet (the first sync imports the whole table once)
+      Total: no estimate yet; 1 table not estimated.
 
       Plan: 2 to create, 0 to update, 0 to delete.
       "
@@ -469,7 +469,9 @@ ${PG_CONFIG}    tables:
     type: Stripe
     prefix: billing_
     config:
-      auth_method: { selection: api_key, stripe_secret_key: \${STRIPE_SECRET_KEY} }
+      auth_method:
+        selection: api_key
+        stripe_secret_key: \${STRIPE_SECRET_KEY}
     tables:
       Product: { sync: full_refresh }
 `);

@@ -79,7 +79,7 @@ describe('drift on an existing Postgres source', () => {
         shop_postgres_countries  about 32 rows a month (8 rows × 4 full refreshes)
         shop_postgres_orders     not estimated: billed by the rows incremental imports; needs a day of sync history
         shop_postgres_users      not estimated: billed by the rows incremental imports; needs a day of sync history
-      Rows per month: about 32 after apply (now about 32); 2 tables not estimated.
+      Total: about 32 rows a month after apply (now about 32); 2 tables not estimated.
 
       Plan: 0 to create, 3 to update, 0 to delete.
       "
@@ -109,10 +109,10 @@ describe('drift on an existing Postgres source', () => {
         warehouse.yaml:16:54 warning incremental-field-unindexed "users" syncs by incremental on updated_at, which has no index: every sync scans the whole table in the database. Add an index on updated_at.
 
       Rows per month (PostHog bills the rows it syncs):
-        shop_postgres_countries  about 32 rows a month (8 rows × 4 full refreshes); now 0
+        shop_postgres_countries  about 32 rows a month (8 rows × 4 full refreshes)
         shop_postgres_orders     not estimated: billed by the rows incremental imports; needs a day of sync history
         shop_postgres_users      not estimated: billed by the rows incremental imports; needs a day of sync history
-      Rows per month: about 32 after apply (now about 0); 2 tables not estimated.
+      Total: about 32 rows a month after apply (now about 0); 2 tables not estimated.
 
       Plan: 0 to create, 1 to update, 0 to delete.
       "
@@ -156,7 +156,7 @@ sources:
         billing_stripe_charge        not estimated: billed by the rows append imports; needs a day of sync history
         billing_stripe_customer      not estimated: rows arrive by webhook as Stripe sends them
         billing_stripe_subscription  not estimated: rows arrive by webhook as Stripe sends them
-      Rows per month: no estimate yet; 3 tables not estimated.
+      Total: no estimate yet; 3 tables not estimated.
 
       Plan: 0 to create, 2 to update, 0 to delete.
       "

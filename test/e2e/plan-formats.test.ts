@@ -62,7 +62,7 @@ describe('markdown', () => {
       | \`billing\` | 3 | 0 | 0 | 0 | 0 |
       | \`shop_db\` | 3 | 0 | 0 | 0 | 0 |
 
-      <details><summary>Rows per month: no estimate yet; 3 tables not estimated.</summary>
+      <details><summary>Rows per month. Total: no estimate yet; 3 tables not estimated.</summary>
 
       | Table | Sync | Now | After apply |
       | --- | --- | ---: | --- |
@@ -187,8 +187,8 @@ describe('github', () => {
       Rows per month (PostHog bills the rows it syncs):
         billing_stripe_customer  not estimated: rows arrive by webhook as Stripe sends them
         shop_postgres_events     not estimated: rows unknown: PostHog does not count Postgres rows before the table syncs (plan --count-rows estimates them)
-        shop_postgres_orders     not estimated: billed by the rows incremental imports; needs a day of sync history
-      Rows per month: no estimate yet; 3 tables not estimated.
+        shop_postgres_orders     not estimated: billed by the rows incremental imports; no sync history yet (the first sync imports the whole table once)
+      Total: no estimate yet; 3 tables not estimated.
 
       Plan blocked by 1 error:
         warehouse.yaml:15:7 error table-not-found PostHog found no table "50%,off: <b>|" in shop_db. Run \`dwctl discover shop_db\` to list the 6 tables it found.

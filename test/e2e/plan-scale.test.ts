@@ -81,7 +81,7 @@ describe('plan requests for 20 sources', () => {
 });
 
 describe('plan requests for existing sources', () => {
-  it('adds one retrieve per existing source, still independent of the number of tables', async () => {
+  it('adds one retrieve and one jobs read per existing source, still independent of the number of tables', async () => {
     const counts: string[][] = [];
     for (const tables of [200, 20]) {
       world.emulator.reset();
@@ -101,6 +101,10 @@ describe('plan requests for existing sources', () => {
       'GET /api/projects/1/external_data_sources/<id>/',
       'GET /api/projects/1/external_data_sources/<id>/',
       'GET /api/projects/1/external_data_sources/<id>/',
+      // The job history behind rows per month: one per existing source (API.md §2.12).
+      'GET /api/projects/1/external_data_sources/<id>/jobs/',
+      'GET /api/projects/1/external_data_sources/<id>/jobs/',
+      'GET /api/projects/1/external_data_sources/<id>/jobs/',
       'POST /api/projects/1/external_data_sources/database_schema/',
       'POST /api/projects/1/external_data_sources/database_schema/',
       'POST /api/projects/1/external_data_sources/database_schema/',
