@@ -20,7 +20,8 @@ afterEach(() => {
 const dwctl = (...argv: string[]) => runChecked(world, argv);
 
 async function converges(): Promise<void> {
-  const applied = await dwctl('apply', '--yes');
+  // --wait: the first syncs finish, so the plans that follow read each synced table's row count (rows per month) whatever the timing.
+  const applied = await dwctl('apply', '--yes', '--wait', '--timeout', '60s');
   expect(applied.stderr).not.toMatch(/✘|failed/);
   expect(applied.exitCode).toBe(0);
   const after = await dwctl('plan', '--detailed-exitcode');

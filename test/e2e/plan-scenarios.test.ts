@@ -102,7 +102,11 @@ describe('a new Postgres source', () => {
         warehouse.yaml:20:15 info recommended-sync "users": consider sync: xmin (updated_at can be NULL, so incremental on it would miss rows written without it; xmin (Postgres row versions) catches every insert and update).
         warehouse.yaml:22:15 info recommended-sync "countries": consider sync: xmin (no field tracks updates: xmin (Postgres row versions) catches every insert and update).
 
-      Cost: no monthly estimate; 3 tables cannot be estimated (rows unknown: PostHog does not count Postgres rows, and incremental, append, CDC and webhook tables are billed by the rows that change).
+      Rows per month (PostHog bills the rows it syncs):
+        shop_postgres_countries  not estimated: rows unknown: PostHog does not count Postgres rows before the table syncs (plan --count-rows estimates them)
+        shop_postgres_orders     not estimated: billed by the rows incremental imports; no sync history yet (the first sync imports the whole table once)
+        shop_postgres_users      not estimated: rows unknown: PostHog does not count Postgres rows before the table syncs (plan --count-rows estimates them)
+      Total: no estimate yet; 3 tables not estimated.
 
       Plan: 4 to create, 0 to update, 0 to delete.
       "
@@ -295,34 +299,57 @@ describe('a new Postgres source', () => {
             {
               "address": "source.shop_db.table.countries",
               "warehouse_table": "shop_postgres_countries",
+              "source_type": "Postgres",
               "sync_type": "full_refresh",
               "sync_frequency": "7day",
               "rows": null,
+              "rows_origin": null,
               "syncs_per_month": 4,
-              "rows_per_month": null
+              "rows_per_month": null,
+              "rows_per_month_basis": null,
+              "current_rows_per_month": 0,
+              "observed_rows_per_month": null,
+              "unestimated_reason": "rows-unknown"
             },
             {
               "address": "source.shop_db.table.orders",
               "warehouse_table": "shop_postgres_orders",
+              "source_type": "Postgres",
               "sync_type": "incremental",
               "sync_frequency": "1hour",
               "rows": null,
+              "rows_origin": null,
               "syncs_per_month": 720,
-              "rows_per_month": null
+              "rows_per_month": null,
+              "rows_per_month_basis": null,
+              "current_rows_per_month": 0,
+              "observed_rows_per_month": null,
+              "unestimated_reason": "no-history"
             },
             {
               "address": "source.shop_db.table.users",
               "warehouse_table": "shop_postgres_users",
+              "source_type": "Postgres",
               "sync_type": "full_refresh",
               "sync_frequency": "24hour",
               "rows": null,
+              "rows_origin": null,
               "syncs_per_month": 30,
-              "rows_per_month": null
+              "rows_per_month": null,
+              "rows_per_month_basis": null,
+              "current_rows_per_month": 0,
+              "observed_rows_per_month": null,
+              "unestimated_reason": "rows-unknown"
             }
           ],
           "known_rows_per_month": 0,
-          "unestimated_tables": 3
+          "unestimated_tables": 3,
+          "current_known_rows_per_month": 0,
+          "includes_estimates": false,
+          "max_rows_per_month": null,
+          "over_budget": false
         },
+        "blocked": [],
         "digest": "<sha256>"
       }
       "
@@ -357,7 +384,10 @@ describe('a new Stripe source with webhook tables', () => {
             + tables = ["Customer"]
             + signing_secret = "(sensitive)"
 
-      Cost: no monthly estimate; 2 tables cannot be estimated (rows unknown: PostHog does not count Postgres rows, and incremental, append, CDC and webhook tables are billed by the rows that change).
+      Rows per month (PostHog bills the rows it syncs):
+        billing_stripe_charge    not estimated: billed by the rows append imports; no sync history yet (the first sync imports the whole table once)
+        billing_stripe_customer  not estimated: rows arrive by webhook as Stripe sends them
+      Total: no estimate yet; 2 tables not estimated.
 
       Plan: 4 to create, 0 to update, 0 to delete.
       "
@@ -553,25 +583,42 @@ describe('a new Stripe source with webhook tables', () => {
             {
               "address": "source.billing.table.Charge",
               "warehouse_table": "billing_stripe_charge",
+              "source_type": "Stripe",
               "sync_type": "append",
               "sync_frequency": "24hour",
               "rows": null,
+              "rows_origin": null,
               "syncs_per_month": 30,
-              "rows_per_month": null
+              "rows_per_month": null,
+              "rows_per_month_basis": null,
+              "current_rows_per_month": 0,
+              "observed_rows_per_month": null,
+              "unestimated_reason": "no-history"
             },
             {
               "address": "source.billing.table.Customer",
               "warehouse_table": "billing_stripe_customer",
+              "source_type": "Stripe",
               "sync_type": "webhook",
               "sync_frequency": "24hour",
               "rows": null,
+              "rows_origin": null,
               "syncs_per_month": 30,
-              "rows_per_month": null
+              "rows_per_month": null,
+              "rows_per_month_basis": null,
+              "current_rows_per_month": 0,
+              "observed_rows_per_month": null,
+              "unestimated_reason": "webhook"
             }
           ],
           "known_rows_per_month": 0,
-          "unestimated_tables": 2
+          "unestimated_tables": 2,
+          "current_known_rows_per_month": 0,
+          "includes_estimates": false,
+          "max_rows_per_month": null,
+          "over_budget": false
         },
+        "blocked": [],
         "digest": "<sha256>"
       }
       "
@@ -582,7 +629,8 @@ describe('a new Stripe source with webhook tables', () => {
 describe('an existing source with drift', () => {
   it('shows a changed sync type, a dropped table and a new upstream table', async () => {
     await world.write(SHOP_YAML);
-    const applied = await dwctl('apply', '--yes');
+    // --wait: the plans below read the synced row counts (rows per month) whatever the timing.
+    const applied = await dwctl('apply', '--yes', '--wait', '--timeout', '60s');
     expect(applied.exitCode).toBe(0);
     const clean = await dwctl('plan', '--detailed-exitcode');
     expect(clean.exitCode).toBe(0);
@@ -593,10 +641,12 @@ describe('an existing source with drift', () => {
 
       Warnings and notes:
         warehouse.yaml:17:28 warning incremental-field-nullable "orders" syncs by incremental on updated_at, which can be NULL: rows where it is NULL are never imported.
-        warehouse.yaml:20:15 info recommended-sync "users": consider sync: xmin (updated_at can be NULL, so incremental on it would miss rows written without it; xmin (Postgres row versions) catches every insert and update).
-        warehouse.yaml:22:15 info recommended-sync "countries": consider sync: xmin (no field tracks updates: xmin (Postgres row versions) catches every insert and update).
 
-      Cost: no monthly estimate; 3 tables cannot be estimated (rows unknown: PostHog does not count Postgres rows, and incremental, append, CDC and webhook tables are billed by the rows that change).
+      Rows per month (PostHog bills the rows it syncs):
+        shop_postgres_countries  about 32 rows a month (8 rows × 4 full refreshes)
+        shop_postgres_orders     not estimated: billed by the rows incremental imports; needs a day of sync history
+        shop_postgres_users      about 900 rows a month (30 rows × 30 full refreshes)
+      Total: about 932 rows a month after apply (now about 932); 1 table not estimated.
 
       No changes. PostHog matches the file.
       "
@@ -637,7 +687,12 @@ describe('an existing source with drift', () => {
           warehouse.yaml:24:28 warning incremental-field-nullable "invoices" syncs by incremental on updated_at, which can be NULL: rows where it is NULL are never imported.
           warehouse.yaml:24:28 warning incremental-field-unindexed "invoices" syncs by incremental on updated_at, which has no index: every sync scans the whole table in the database. Add an index on updated_at.
 
-        Cost: no monthly estimate; 3 tables cannot be estimated (rows unknown: PostHog does not count Postgres rows, and incremental, append, CDC and webhook tables are billed by the rows that change).
+        Rows per month (PostHog bills the rows it syncs):
+          shop_postgres_countries  0 rows a month (not synced); now 32
+          shop_postgres_invoices   not estimated: billed by the rows incremental imports; no sync history yet (the first sync imports the whole table once)
+          shop_postgres_orders     not estimated: billed by the rows incremental imports; needs a day of sync history
+          shop_postgres_users      not estimated: billed by the rows incremental imports; no sync history with it yet
+        Total: about 0 rows a month after apply (now about 932); 3 tables not estimated.
 
         Plan: 1 to create, 2 to update, 0 to delete.
         "
@@ -841,36 +896,74 @@ describe('an existing source with drift', () => {
           "cost": {
             "tables": [
               {
+                "address": "source.shop_db.table.countries",
+                "warehouse_table": "shop_postgres_countries",
+                "source_type": "Postgres",
+                "sync_type": "full_refresh",
+                "sync_frequency": "7day",
+                "rows": 8,
+                "rows_origin": "synced",
+                "syncs_per_month": 0,
+                "rows_per_month": 0,
+                "rows_per_month_basis": "not-syncing",
+                "current_rows_per_month": 32,
+                "observed_rows_per_month": null,
+                "unestimated_reason": null
+              },
+              {
                 "address": "source.shop_db.table.invoices",
                 "warehouse_table": "shop_postgres_invoices",
+                "source_type": "Postgres",
                 "sync_type": "incremental",
                 "sync_frequency": "24hour",
                 "rows": null,
+                "rows_origin": null,
                 "syncs_per_month": 30,
-                "rows_per_month": null
+                "rows_per_month": null,
+                "rows_per_month_basis": null,
+                "current_rows_per_month": 0,
+                "observed_rows_per_month": null,
+                "unestimated_reason": "no-history"
               },
               {
                 "address": "source.shop_db.table.orders",
                 "warehouse_table": "shop_postgres_orders",
+                "source_type": "Postgres",
                 "sync_type": "incremental",
                 "sync_frequency": "1hour",
-                "rows": null,
+                "rows": 40,
+                "rows_origin": "synced",
                 "syncs_per_month": 720,
-                "rows_per_month": null
+                "rows_per_month": null,
+                "rows_per_month_basis": null,
+                "current_rows_per_month": null,
+                "observed_rows_per_month": null,
+                "unestimated_reason": "no-history"
               },
               {
                 "address": "source.shop_db.table.users",
                 "warehouse_table": "shop_postgres_users",
+                "source_type": "Postgres",
                 "sync_type": "incremental",
                 "sync_frequency": "24hour",
-                "rows": null,
+                "rows": 30,
+                "rows_origin": "synced",
                 "syncs_per_month": 30,
-                "rows_per_month": null
+                "rows_per_month": null,
+                "rows_per_month_basis": null,
+                "current_rows_per_month": 900,
+                "observed_rows_per_month": null,
+                "unestimated_reason": "new-method"
               }
             ],
             "known_rows_per_month": 0,
-            "unestimated_tables": 3
+            "unestimated_tables": 3,
+            "current_known_rows_per_month": 932,
+            "includes_estimates": false,
+            "max_rows_per_month": null,
+            "over_budget": false
           },
+          "blocked": [],
           "digest": "<sha256>"
         }
         "
@@ -939,7 +1032,11 @@ describe('an unmanaged remote source', () => {
         warehouse.yaml:20:15 info recommended-sync "users": consider sync: xmin (updated_at can be NULL, so incremental on it would miss rows written without it; xmin (Postgres row versions) catches every insert and update).
         warehouse.yaml:22:15 info recommended-sync "countries": consider sync: xmin (no field tracks updates: xmin (Postgres row versions) catches every insert and update).
 
-      Cost: no monthly estimate; 3 tables cannot be estimated (rows unknown: PostHog does not count Postgres rows, and incremental, append, CDC and webhook tables are billed by the rows that change).
+      Rows per month (PostHog bills the rows it syncs):
+        shop_postgres_countries  not estimated: rows unknown: PostHog does not count Postgres rows before the table syncs (plan --count-rows estimates them)
+        shop_postgres_orders     not estimated: billed by the rows incremental imports; no sync history yet (the first sync imports the whole table once)
+        shop_postgres_users      not estimated: rows unknown: PostHog does not count Postgres rows before the table syncs (plan --count-rows estimates them)
+      Total: no estimate yet; 3 tables not estimated.
 
       Plan: 4 to create, 0 to update, 0 to delete.
       "
@@ -989,7 +1086,11 @@ describe('an unmanaged remote source', () => {
         warehouse.yaml:20:15 info recommended-sync "users": consider sync: xmin (updated_at can be NULL, so incremental on it would miss rows written without it; xmin (Postgres row versions) catches every insert and update).
         warehouse.yaml:22:15 info recommended-sync "countries": consider sync: xmin (no field tracks updates: xmin (Postgres row versions) catches every insert and update).
 
-      Cost: no monthly estimate; 3 tables cannot be estimated (rows unknown: PostHog does not count Postgres rows, and incremental, append, CDC and webhook tables are billed by the rows that change).
+      Rows per month (PostHog bills the rows it syncs):
+        shop_postgres_countries  not estimated: rows unknown: PostHog does not count Postgres rows before the table syncs (plan --count-rows estimates them)
+        shop_postgres_orders     not estimated: billed by the rows incremental imports; no sync history yet (the first sync imports the whole table once)
+        shop_postgres_users      not estimated: rows unknown: PostHog does not count Postgres rows before the table syncs (plan --count-rows estimates them)
+      Total: no estimate yet; 3 tables not estimated.
 
       Plan: 4 to create, 0 to update, 1 to delete.
       "
@@ -1211,34 +1312,57 @@ describe('an unmanaged remote source', () => {
             {
               "address": "source.shop_db.table.countries",
               "warehouse_table": "shop_postgres_countries",
+              "source_type": "Postgres",
               "sync_type": "full_refresh",
               "sync_frequency": "7day",
               "rows": null,
+              "rows_origin": null,
               "syncs_per_month": 4,
-              "rows_per_month": null
+              "rows_per_month": null,
+              "rows_per_month_basis": null,
+              "current_rows_per_month": 0,
+              "observed_rows_per_month": null,
+              "unestimated_reason": "rows-unknown"
             },
             {
               "address": "source.shop_db.table.orders",
               "warehouse_table": "shop_postgres_orders",
+              "source_type": "Postgres",
               "sync_type": "incremental",
               "sync_frequency": "1hour",
               "rows": null,
+              "rows_origin": null,
               "syncs_per_month": 720,
-              "rows_per_month": null
+              "rows_per_month": null,
+              "rows_per_month_basis": null,
+              "current_rows_per_month": 0,
+              "observed_rows_per_month": null,
+              "unestimated_reason": "no-history"
             },
             {
               "address": "source.shop_db.table.users",
               "warehouse_table": "shop_postgres_users",
+              "source_type": "Postgres",
               "sync_type": "full_refresh",
               "sync_frequency": "24hour",
               "rows": null,
+              "rows_origin": null,
               "syncs_per_month": 30,
-              "rows_per_month": null
+              "rows_per_month": null,
+              "rows_per_month_basis": null,
+              "current_rows_per_month": 0,
+              "observed_rows_per_month": null,
+              "unestimated_reason": "rows-unknown"
             }
           ],
           "known_rows_per_month": 0,
-          "unestimated_tables": 3
+          "unestimated_tables": 3,
+          "current_known_rows_per_month": 0,
+          "includes_estimates": false,
+          "max_rows_per_month": null,
+          "over_budget": false
         },
+        "blocked": [],
         "digest": "<sha256>"
       }
       "
