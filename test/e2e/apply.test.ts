@@ -321,6 +321,20 @@ describe('apply safety', () => {
     expect(billing.endpoints).toHaveLength(1);
   });
 
+  it('--wait follows the tables that applied even when another change failed (exit 1)', async () => {
+    await world.write(yaml(BILLING_SOURCE.replace('      Customer: { sync: webhook }\n', '').replace(/    webhook:\n.*\n/, '')));
+    expect((await run(world, ['apply', '--yes'])).exitCode).toBe(0);
+    const billing = world.emulator.state.liveSources().find((s) => s.sourceType === 'Stripe')!;
+    await world.write(yaml(SHOP_SOURCE, BILLING_SOURCE));
+    world.emulator.faults.add({ method: 'POST', path: `/external_data_sources/${billing.id}/create_webhook`, status: 400 });
+    const r = await run(world, ['apply', '--yes', '--wait', '--timeout', '30s']);
+    world.emulator.faults.clear();
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(/Waiting for the first syncs of \d+ table\(s\)/);
+    expect(r.stdout).toMatch(/✔ shop_postgres_orders: Completed/);
+    expect(r.stdout).toContain('Apply incomplete');
+  });
+
   it('--wait follows the first syncs and exits 1 with PostHog\'s error when one fails', async () => {
     const failing = await extraEmulator({ failingSyncs: { shop_postgres_orders: 'relation "orders" is locked by another session' } });
     try {

@@ -96,12 +96,13 @@ export class ApplyCommand extends RemoteCommand {
     const { result } = outcome;
     let ok = result.ok;
     let waitLines: string[] = [];
-    if (this.wait && result.ok) {
+    // After a partial failure too: the tables that did apply are syncing, and --wait follows them.
+    if (this.wait) {
       const waited = await this.followSyncs(plan, result, client, timeoutMs);
-      ok = waited.ok;
+      ok = result.ok && waited.ok;
       waitLines = waited.lines;
     }
-    const report = { plan, result: { ...result, ok }, waited: this.wait && result.ok };
+    const report = { plan, result: { ...result, ok }, waited: this.wait };
     if (this.format === 'json') this.writeJson(report.result);
     else this.context.stdout.write(this.masker.mask(applyRenderers.text(report, { color: this.useColor() }) + waitLines.map((l) => `${neutraliseWorkflowCommands(terminalText(l))}\n`).join('')));
     return ok ? ExitCode.Ok : ExitCode.Findings;
