@@ -86,6 +86,12 @@ describe('npm run demo', () => {
     expect(after('plan --detailed-exitcode')).toMatch(/No changes/);
   });
 
+  it('after the first sync, the plan shows rows per month from the synced row counts (countries: 8 rows × 4 full refreshes)', () => {
+    const last = demo.stdout.slice(demo.stdout.indexOf('$ dwctl plan --detailed-exitcode'));
+    expect(last).toMatch(/shop_postgres_countries +about 32 rows a month \(8 rows × 4 full refreshes\)/);
+    expect(last).toMatch(/Total: about [\d,]+ rows a month after apply \(now about [\d,]+\)/);
+  });
+
   it('never prints a demo secret, except masked', () => {
     expect(SECRETS).toEqual(expect.arrayContaining(['phx_test_key', 'demo-shop-db-password', 'rk_test_demo_key', 'whsec_demo_signing_secret']));
     for (const secret of SECRETS) {
