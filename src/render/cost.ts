@@ -43,12 +43,13 @@ export function figure(line: CostLine): string {
   if (line.rows_per_month === null) return `not estimated: ${unestimatedText(line)}`;
   const now = line.current_rows_per_month !== null && line.current_rows_per_month > 0 && line.current_rows_per_month !== line.rows_per_month ? `; now ${rows(line.current_rows_per_month)}` : '';
   switch (line.rows_per_month_basis) {
-    case 'rows-times-syncs':
-      return `about ${rows(line.rows_per_month)} rows a month (${rows(line.rows ?? 0)} rows${line.rows_origin ? ORIGIN[line.rows_origin] : ''} × ${plural(line.syncs_per_month, 'full refresh', 'full refreshes')})${now}`;
     case 'observed':
       return `about ${rows(line.rows_per_month)} rows a month (rows synced over the last 30 days)${now}`;
-    default:
+    case 'not-syncing':
       return `0 rows a month (not synced)${now}`;
+    default:
+      // rows × syncs (also a plan saved by an older dwctl, whose lines carry no basis)
+      return `about ${rows(line.rows_per_month)} rows a month (${rows(line.rows ?? 0)} rows${line.rows_origin ? ORIGIN[line.rows_origin] : ''} × ${plural(line.syncs_per_month, 'full refresh', 'full refreshes')})${now}`;
   }
 }
 
