@@ -10,13 +10,31 @@ import { parseArgs } from 'node:util';
 
 import { startEmulator } from './server.js';
 
-const { values } = parseArgs({
-  options: {
-    port: { type: 'string' },
-    'stripe-key': { type: 'string', multiple: true },
-    'bulk-update-scope': { type: 'string' },
-  },
-});
+const USAGE = `usage: npm run emulator -- [--port N] [--stripe-key KEY]... [--bulk-update-scope none|write]
+  --port N                 listen port (default: a free one)
+  --stripe-key KEY         a Stripe key the emulated Stripe accepts, with webhook write access (repeatable)
+  --bulk-update-scope S    none (default, newest PostHog: bulk_update_schemas refuses scoped personal keys
+                           with 403) or write (a write action), API.md §12
+`;
+
+let values: { port?: string; 'stripe-key'?: string[]; 'bulk-update-scope'?: string; help?: boolean };
+try {
+  ({ values } = parseArgs({
+    options: {
+      port: { type: 'string' },
+      'stripe-key': { type: 'string', multiple: true },
+      'bulk-update-scope': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  }));
+} catch (error) {
+  process.stderr.write(`${(error as Error).message}\n${USAGE}`);
+  process.exit(2);
+}
+if (values.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
 
 const bulkScope = values['bulk-update-scope'] ?? 'none';
 if (bulkScope !== 'none' && bulkScope !== 'write') {
