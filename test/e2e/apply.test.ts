@@ -73,10 +73,25 @@ describe('a new Postgres source and a new Stripe source (PostHog registers the w
     expect(stripeSchemas.length).toBeGreaterThan(30);
     expect(stripeSchemas.filter((s) => s.should_sync).map((s) => s.name).sort()).toEqual(['Charge', 'Customer']);
 
-    // Frequencies are set after create (create ignores them).
-    const bulk = bodies(world.emulator, 'PATCH', /bulk_update_schemas\/?$/);
-    const frequencies = bulk.flatMap((b) => b.schemas as { id: string; sync_frequency: string }[]).map((s) => s.sync_frequency).sort();
+    // Frequencies are set after create (create ignores them, API.md §2.3), by whichever path PostHog accepts:
+    // bulk_update_schemas, or per-schema PATCH where it refuses the bulk call to personal keys (API.md §12).
+    const accepted = world.emulator.requests.filter((q) => q.method === 'PATCH' && q.status === 200);
+    const frequencies = accepted
+      .flatMap((q) => {
+        const body = (q.body ?? {}) as { schemas?: { sync_frequency?: string }[]; sync_frequency?: string };
+        return /bulk_update_schemas\/?$/.test(q.path.split('?')[0]!) ? (body.schemas ?? []) : [body];
+      })
+      .map((update) => update.sync_frequency)
+      .filter((frequency) => frequency !== undefined)
+      .sort();
     expect(frequencies).toEqual(['12hour', '1hour', '24hour', '24hour', '7day']);
+    // And PostHog holds them.
+    const held = world.emulator.state
+      .liveSources()
+      .flatMap((source) => world.emulator.state.liveSchemasOf(source.id).filter((schema) => schema.shouldSync))
+      .map((schema) => schema.syncFrequency)
+      .sort();
+    expect(held).toEqual(['12hour', '1hour', '24hour', '24hour', '7day']);
 
     // One webhook endpoint, registered by PostHog; no signing secret sent.
     const [billing] = world.emulator.state.liveSources().filter((s) => s.sourceType === 'Stripe');
