@@ -62,7 +62,15 @@ export function totalSentence(cost: CostEstimate): string {
       : 'Total: no estimate yet',
   ];
   if (cost.unestimated_tables > 0) parts.push(`${plural(cost.unestimated_tables, 'table')} not estimated`);
-  if (cost.max_rows_per_month != null) parts.push(`budget ${rows(cost.max_rows_per_month)} (--max-rows-per-month): ${cost.over_budget ? 'exceeded' : 'within'}`);
+  if (cost.max_rows_per_month != null) {
+    // A gate that passes only because nothing could be counted must not read as a pass.
+    const verdict = cost.over_budget
+      ? 'exceeded'
+      : cost.unestimated_tables > 0
+        ? `within for the tables estimated; the ${plural(cost.unestimated_tables, 'table')} not estimated ${cost.unestimated_tables === 1 ? 'is' : 'are'} not counted`
+        : 'within';
+    parts.push(`budget ${rows(cost.max_rows_per_month)} (--max-rows-per-month): ${verdict}`);
+  }
   return `${parts.join('; ')}.`;
 }
 

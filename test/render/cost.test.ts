@@ -26,6 +26,14 @@ describe('cost rendering', () => {
     expect(text).not.toContain('--count-rows');
   });
 
+  it('a budget that nothing could be counted against does not read as a pass', () => {
+    const unknown = costTextLines(summariseCost([line({ source_type: 'Postgres', warehouse_table: 'shop_postgres_users' })], 10)).join('\n');
+    expect(unknown).toContain('budget 10 (--max-rows-per-month): within for the tables estimated; the 1 table not estimated is not counted.');
+    expect(unknown).not.toMatch(/: within\./);
+    const known = costTextLines(summariseCost([line({ syncedRows: 2 })], 100)).join('\n');
+    expect(known).toMatch(/budget 100 \(--max-rows-per-month\): within\./);
+  });
+
   it('Postgres rows unknown point at plan --count-rows', () => {
     const text = costTextLines(summariseCost([line({ source_type: 'Postgres', warehouse_table: 'shop_postgres_users' })], null)).join('\n');
     expect(text).toContain('PostHog does not count Postgres rows before the table syncs (plan --count-rows estimates them)');
