@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../helpers/spawn-cli.js';
 import { READ_ONLY_API_KEY, startWorld, type World, runChecked } from '../helpers/world.js';
+import { SHOP_SOURCE } from './apply-helpers.js';
 
 let world: World;
 
@@ -24,30 +25,7 @@ afterEach(() => {
 const dwctl = (...argv: string[]) => runChecked(world, argv);
 const readOnlyKey = { POSTHOG_PERSONAL_API_KEY: READ_ONLY_API_KEY };
 
-const SHOP_YAML = `version: 1
-sources:
-  shop_db:
-    type: Postgres
-    prefix: shop_
-    description: Shop database
-    config:
-      host: \${DB_HOST}
-      port: \${DB_PORT}
-      database: postgres
-      user: postgres
-      password: \${SHOP_DB_PASSWORD}
-      schema: public
-    tables:
-      orders:
-        sync: incremental
-        incremental_field: updated_at
-        sync_frequency: 1hour
-      users:
-        sync: full_refresh
-      countries:
-        sync: full_refresh
-        sync_frequency: 7day
-`;
+const SHOP_YAML = `version: 1\nsources:\n${SHOP_SOURCE}`;
 
 /** Requests the emulator answered since the last reset (method and path, without the project part). */
 function requests(): string[] {

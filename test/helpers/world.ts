@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../emulator/server.js';
 import { startPglite, type PgServer } from '../emulator/pg/harness.js';
 import { REPO_ROOT } from './spawn-cli.js';
@@ -120,4 +121,37 @@ export async function runChecked(world: World, argv: string[], env: Record<strin
   expect(leakedSecrets(world, result.stdout, result.stderr, planText, file)).toEqual([]);
   const norm = (text: string) => normalise(text, world).split(String(world.database.port)).join('<db-port>');
   return { ...result, out: norm(result.stdout), err: norm(result.stderr), planText, planNorm: norm(planText) };
+}
+
+/**
+ * The shop database's connection block (references to the world's environment), indented as a source's
+ * `config:`; one copy for every end-to-end file that declares the shop source.
+ */
+export const SHOP_CONFIG = `    config:
+      host: \${DB_HOST}
+      port: \${DB_PORT}
+      database: postgres
+      user: postgres
+      password: \${SHOP_DB_PASSWORD}
+      schema: public
+`;
+
+/** A warehouse.yaml with only the shop source (`shop_db`, prefix `shop_`) and the given `tables:` entries. */
+export function shopFile(tables: string): string {
+  return `version: 1\nsources:\n  shop_db:\n    type: Postgres\n    prefix: shop_\n${SHOP_CONFIG}    tables:\n${tables}`;
+}
+
+/** One world for a test file: started before its tests, closed after them. Returns a getter for it. */
+export function useWorld(options: EmulatorOptions = {}): () => World {
+  let world: World | undefined;
+  beforeAll(async () => {
+    world = await startWorld(options);
+  });
+  afterAll(async () => {
+    await world?.close();
+  });
+  return () => {
+    if (!world) throw new Error('useWorld: the world is used before it started');
+    return world;
+  };
 }
