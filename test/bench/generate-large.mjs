@@ -104,7 +104,8 @@ function tableLines(sync, n) {
   if (sync === 'incremental') lines.push('incremental_field: updated_at');
   if (sync === 'append') lines.push(n % 2 ? 'incremental_field: id' : 'incremental_field: created_at');
   if (n % 3 === 0) lines.push(`sync_frequency: ${FREQUENCIES[n % FREQUENCIES.length]}`);
-  if (n % 7 === 0) lines.push('primary_key: [id]');
+  // PostHog stores a primary key only for incremental and append tables; elsewhere lint warns about one.
+  if (n % 7 === 0 && (sync === 'incremental' || sync === 'append')) lines.push('primary_key: [id]');
   if (n % 11 === 0) lines.push(`sync_time_of_day: "0${n % 10}:30:00"`);
   return lines;
 }
