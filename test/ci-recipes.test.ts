@@ -13,7 +13,9 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { createCli } from '../src/cli/main.js';
+import { createFullCli } from '../src/cli/main.js';
+
+const FULL_CLI = await createFullCli();
 import type { DwctlContext } from '../src/cli/context.js';
 import { REPO_ROOT } from './helpers/spawn-cli.js';
 import { runCli } from './helpers/run-cli.js';
@@ -763,7 +765,7 @@ const CONTEXT = { stdin: process.stdin, stdout: process.stdout, stderr: process.
 
 /** Parse argv exactly as the binary does; returns the problem, or null when dwctl accepts it. */
 function cliProblem(argv: string[]): string | null {
-  const cli = createCli();
+  const cli = FULL_CLI;
   try {
     const command = cli.process(argv, CONTEXT);
     if (command.constructor.name === 'HelpCommand' && !argv.includes('--help') && !argv.includes('-h')) return 'not a dwctl command';

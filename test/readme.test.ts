@@ -11,7 +11,9 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCli } from '../src/cli/main.js';
+import { createFullCli } from '../src/cli/main.js';
+
+const FULL_CLI = await createFullCli();
 import type { DwctlContext } from '../src/cli/context.js';
 import { runCli, type CliResult } from './helpers/run-cli.js';
 import { BIN, REPO_ROOT, spawnCli } from './helpers/spawn-cli.js';
@@ -84,7 +86,7 @@ const CONTEXT = { stdin: process.stdin, stdout: process.stdout, stderr: process.
 /** Parse argv as the binary does, without running it: the problem, or null when dwctl accepts it. */
 function cliProblem(argv: string[]): string | null {
   try {
-    const command = createCli().process(argv, CONTEXT);
+    const command = FULL_CLI.process(argv, CONTEXT);
     if (command.constructor.name === 'HelpCommand' && !argv.includes('--help') && !argv.includes('-h')) return 'not a dwctl command';
     return null;
   } catch (error) {
@@ -92,10 +94,10 @@ function cliProblem(argv: string[]): string | null {
   }
 }
 
-const COMMANDS = new Set(createCli().definitions().map((d) => d.path.split(' ')[1]!));
+const COMMANDS = new Set(FULL_CLI.definitions().map((d) => d.path.split(' ')[1]!));
 /** Every long and short flag of every command, and --no-X for boolean --X. */
 const FLAGS = new Set(
-  createCli()
+  FULL_CLI
     .definitions()
     .flatMap((d) => d.options.flatMap((o) => o.definition.split(' ')[0]!.split(',')))
     .flatMap((flag) => [flag, flag.replace(/^--/, '--no-')]),

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { access, constants, lstat, open, stat, rename, unlink } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { resolve, dirname, basename, join } from 'node:path';
@@ -166,6 +165,8 @@ export async function writeTextFileAtomic(cwd: string, file: string, text: strin
     if (error instanceof FileWriteError) throw error;
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw unwritable(file, error);
   }
+  // node:crypto is loaded here, not at start-up: lint reads files through this module and never writes.
+  const { randomBytes } = await import('node:crypto');
   const temporary = join(dirname(target), `.${basename(target)}.${randomBytes(12).toString('hex')}.tmp`);
   let handle;
   try {

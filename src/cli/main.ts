@@ -1,32 +1,22 @@
-import { Builtins, Cli } from 'clipanion';
+import { Builtins, Cli, type CommandClass } from 'clipanion';
 import { VERSION } from '../version.js';
-import { InitCommand } from './commands/init.js';
-import { LintCommand } from './commands/lint.js';
-import { SchemaCommand } from './commands/schema.js';
-import { PlanCommand } from './commands/plan.js';
-import { ShowCommand } from './commands/show.js';
-import { DiscoverCommand } from './commands/discover.js';
-import { ApplyCommand } from './commands/apply.js';
-import { StatusCommand } from './commands/status.js';
-import { ImportCommand } from './commands/import.js';
 import type { DwctlContext } from './context.js';
 import { ExitCode } from './exit-codes.js';
 import { closest } from '../lint/suggest.js';
+import { COMMAND_NAMES, commandsFor } from './commands/index.js';
 
-export function createCli(): Cli<DwctlContext> {
+/** A clipanion CLI with the given commands (and clipanion's --help and --version). */
+export function createCli(commands: readonly CommandClass<DwctlContext>[]): Cli<DwctlContext> {
   const cli = new Cli<DwctlContext>({ binaryName: 'dwctl', binaryLabel: 'dwctl', binaryVersion: VERSION, enableColors: false });
   cli.register(Builtins.HelpCommand);
   cli.register(Builtins.VersionCommand);
-  cli.register(LintCommand);
-  cli.register(SchemaCommand);
-  cli.register(InitCommand);
-  cli.register(PlanCommand);
-  cli.register(ShowCommand);
-  cli.register(DiscoverCommand);
-  cli.register(ApplyCommand);
-  cli.register(StatusCommand);
-  cli.register(ImportCommand);
+  for (const command of commands) cli.register(command);
   return cli;
+}
+
+/** The CLI with every command registered (for help output and tests that inspect every command's flags). */
+export async function createFullCli(): Promise<Cli<DwctlContext>> {
+  return createCli(await commandsFor([]));
 }
 
 /**
@@ -34,13 +24,15 @@ export function createCli(): Cli<DwctlContext> {
  * so tests run it in-process. Usage errors (unknown flag, bad enum value) are exit 3, on stderr.
  */
 export async function main(argv: string[], context: DwctlContext): Promise<number> {
-  const cli = createCli();
-  const unknown = unknownCommand(cli, argv);
+  const unknown = unknownCommand(argv);
   if (unknown) {
     context.stderr.write(`${unknown}\n`);
     if (wantsJson(argv)) context.stdout.write(JSON.stringify({ error: { code: 'usage', message: unknown.replace(/^error: /, '') } }, null, 2) + '\n');
     return ExitCode.CouldNotRun;
   }
+  // Only the named command is loaded and registered: clipanion builds its parser from every registered
+  // command on each run, and loading the others would put plan and apply on lint's start-up path.
+  const cli = createCli(await commandsFor(argv));
   let command;
   try {
     command = cli.process(argv, context);
@@ -65,12 +57,11 @@ function wantsJson(argv: readonly string[]): boolean {
  * `dwctl plna`: one line naming the closest command, instead of clipanion's list of every command's
  * usage. Undefined when the first word is a command (or a flag such as --help).
  */
-export function unknownCommand(cli: Cli<DwctlContext>, argv: readonly string[]): string | undefined {
+export function unknownCommand(argv: readonly string[]): string | undefined {
   const first = argv[0];
   if (first === undefined || first.startsWith('-')) return undefined;
-  const commands = [...new Set(cli.definitions().map((d) => d.path.split(' ')[1]).filter((c): c is string => !!c && !c.startsWith('-')))];
-  if (commands.includes(first)) return undefined;
-  const hint = closest(first, commands);
+  if (COMMAND_NAMES.includes(first)) return undefined;
+  const hint = closest(first, COMMAND_NAMES);
   // The word is echoed from the command line: shown without control characters.
   const shown = first.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?').slice(0, 60);
   return `error: unknown command "${shown}".${hint ? ` Did you mean ${hint}?` : ''} See dwctl --help.`;
