@@ -1,6 +1,6 @@
 import standaloneCode from 'ajv/dist/standalone/index.js';
 import { _ } from 'ajv';
-import { createAjv } from '../src/schema/ajv.js';
+import { createAjv, FORMATS_MODE, withoutAnnotations } from '../src/schema/ajv.js';
 import type { JsonSchema } from '../src/schema/generate.js';
 
 /**
@@ -9,8 +9,8 @@ import type { JsonSchema } from '../src/schema/generate.js';
  * own module, which the bundler then includes.
  */
 export function compileStandalone(schema: JsonSchema): string {
-  const ajv = createAjv({ code: { source: true, esm: true, formats: _`require("ajv-formats/dist/formats").fullFormats` } });
-  const validate = ajv.compile(schema);
+  const ajv = createAjv({ code: { source: true, esm: true, formats: _`require("ajv-formats/dist/formats").${FORMATS_MODE === 'fast' ? _`fastFormats` : _`fullFormats`}` } });
+  const validate = ajv.compile(withoutAnnotations(schema));
   // ajv/dist/standalone is CommonJS with the function as its default export.
   type Standalone = (ajv: unknown, validate: unknown) => string;
   const module = standaloneCode as unknown as { default?: Standalone } & Standalone;
