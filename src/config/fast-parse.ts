@@ -1,4 +1,4 @@
-import type { PositionNode, PositionPair } from './positions.js';
+import { NO_NODE, PositionTree } from './positions.js';
 
 /**
  * The fast parse path of lint: one pass over the text that builds the plain value and the node ranges
@@ -13,9 +13,9 @@ import type { PositionNode, PositionPair } from './positions.js';
  */
 export interface FastParse {
   value: unknown;
-  root: PositionNode;
-  /** Each repeated key: the repeat and the first occurrence, in file order. */
-  duplicates: { repeat: PositionNode; first: PositionNode; name: string }[];
+  tree: PositionTree;
+  /** Each repeated key: the repeat and the first occurrence (key nodes of `tree`), in file order. */
+  duplicates: { repeat: number; first: number; name: string }[];
 }
 
 /** Thrown (and caught below) when the text leaves the subset; never escapes this module. */
@@ -60,6 +60,8 @@ class Parser {
    */
   private emptyValueEnd = -1;
   private readonly duplicates: FastParse['duplicates'] = [];
+  /** Node ranges; methods return a node's index in it. */
+  private readonly tree: PositionTree;
   /**
    * The value of the node a method just returned. Methods return the position node and leave its value
    * here, so that no wrapper object is allocated per node (the large files this path exists for have
@@ -77,7 +79,10 @@ class Parser {
   constructor(
     private readonly text: string,
     private readonly maxDepth: number,
-  ) {}
+  ) {
+    // About one node per 8 characters in a typical file: start near there to avoid most regrowth.
+    this.tree = new PositionTree(text, Math.max(64, text.length >> 3));
+  }
 
   private enter(): void {
     if (++this.depth > this.maxDepth) throw LEAVE;
@@ -96,7 +101,7 @@ class Parser {
     if (first === 0x2e /* . */ && this.startsWith('...')) throw LEAVE;
     // `yaml` reads a BOM followed by a top-level `- ` or by indentation differently (an error); leave those to it.
     if (text.charCodeAt(0) === 0xfeff && (first === DASH || indent > 0)) throw LEAVE;
-    let node: PositionNode;
+    let node: number;
     if (first === LBRACE || first === LBRACKET) {
       node = this.flowCollection(); // a whole file in one `{...}` line
       this.endOfValueLine();
@@ -105,7 +110,8 @@ class Parser {
     }
     const value = this.value;
     if (this.nextContentLine() >= 0) throw LEAVE; // content left over at a smaller indent: an error
-    return { value, root: node, duplicates: this.duplicates };
+    this.tree.root = node;
+    return { value, tree: this.tree, duplicates: this.duplicates };
   }
 
   private startsWith(s: string): boolean {
@@ -144,7 +150,7 @@ class Parser {
   }
 
   /** A block mapping or sequence whose first line is at `pos` with the given indent. */
-  private blockCollection(indent: number): PositionNode {
+  private blockCollection(indent: number): number {
     if (this.isDash(this.pos)) return this.blockSequence(indent);
     return this.blockMapping(indent);
   }
@@ -159,22 +165,24 @@ class Parser {
    * A block mapping at `indent`; `pos` is at its first key. `compact` is set for a mapping that starts on a
    * sequence item's line (`- key: value`), whose first key is not at a line start.
    */
-  private blockMapping(indent: number): PositionNode {
+  private blockMapping(indent: number): number {
     this.enter();
     const text = this.text;
+    const tree = this.tree;
     const value: Record<string, unknown> = {};
-    const pairs: PositionPair[] = [];
-    const node: PositionNode = { kind: 'map', flow: false, start: this.pos, end: this.pos, pairs };
+    const node = tree.add('map', false, this.pos, this.pos);
+    let last = NO_NODE;
     for (;;) {
       if (this.isDash(this.pos)) throw LEAVE; // a sequence item where a key belongs
       const key = this.blockKey();
       const name = this.value as string;
+      const keyEnd = tree.end(key);
       // ':' then a space or the line end
-      this.pos = key.end + 1;
-      let child: PositionNode;
+      this.pos = keyEnd + 1;
+      let child: number;
       const afterColon = this.skipSpaces();
       const c = text.charCodeAt(afterColon);
-      if (Number.isNaN(c) || c === LF || c === CR || (c === HASH && afterColon > key.end + 1)) {
+      if (Number.isNaN(c) || c === LF || c === CR || (c === HASH && afterColon > keyEnd + 1)) {
         // Nothing on the key's line: a nested block, or an empty (null) value.
         const emptyAt = afterColon;
         this.skipToLineEnd();
@@ -186,7 +194,7 @@ class Parser {
           child = this.blockSequence(indent);
         } else {
           this.pos = savedPos;
-          child = { kind: 'scalar', flow: false, start: emptyAt, end: emptyAt };
+          child = tree.add('scalar', false, emptyAt, emptyAt);
           this.value = null;
           const nl = text.indexOf('\n', emptyAt);
           // (after a comment, `yaml` ends the collection after the line break, as for other values)
@@ -198,8 +206,10 @@ class Parser {
         child = this.inlineValue();
         this.endOfValueLine();
       }
-      if (Object.hasOwn(value, name)) this.duplicates.push({ repeat: key, first: pairs.find((p) => p.name === name)!.key, name });
-      pairs.push({ key, name, value: child });
+      if (Object.hasOwn(value, name)) this.duplicates.push({ repeat: key, first: this.firstKeyNamed(node, name), name });
+      tree.append(node, last, key);
+      tree.append(node, key, child);
+      last = child;
       value[name] = this.value;
       // The next line: another key of this mapping, or the end of it.
       const saved = this.pos;
@@ -207,20 +217,27 @@ class Parser {
       if (nextIndent === indent) continue;
       if (nextIndent > indent) throw LEAVE; // a continuation line (multi-line scalar) or an indentation error
       this.pos = saved;
-      node.end = this.emptyValueEnd >= 0 ? this.emptyValueEnd : Math.max(saved, node.start + 1);
+      tree.setEnd(node, this.emptyValueEnd >= 0 ? this.emptyValueEnd : Math.max(saved, tree.start(node) + 1));
       this.value = value;
       this.depth--;
       return node;
     }
   }
 
+  /** The first key called `name` among a mapping's entries so far (for a repeated key's message). */
+  private firstKeyNamed(map: number, name: string): number {
+    for (const { key } of this.tree.entries(map)) if (this.tree.nameOf(key) === name) return key;
+    throw new Error('internal error: a repeated key without its first occurrence');
+  }
+
   /** A block sequence at `indent`; `pos` is at its first `-`. */
-  private blockSequence(indent: number): PositionNode {
+  private blockSequence(indent: number): number {
     this.enter();
     const text = this.text;
+    const tree = this.tree;
     const value: unknown[] = [];
-    const items: PositionNode[] = [];
-    const node: PositionNode = { kind: 'seq', flow: false, start: this.pos, end: this.pos, items };
+    const node = tree.add('seq', false, this.pos, this.pos);
+    let last = NO_NODE;
     for (;;) {
       if (!this.isDash(this.pos)) throw LEAVE;
       this.pos += 1;
@@ -228,7 +245,7 @@ class Parser {
       const c = text.charCodeAt(itemAt);
       if (Number.isNaN(c) || c === LF || c === CR || c === HASH || itemAt === this.pos) throw LEAVE; // nested block under `-`
       this.pos = itemAt;
-      let item: PositionNode;
+      let item: number;
       if (this.isDash(itemAt)) {
         // `- - x`: a sequence in a sequence item, at the inner dash's column
         item = this.blockSequence(itemAt - this.lineStartOf(itemAt));
@@ -244,14 +261,15 @@ class Parser {
         if (nextIndent > indent) throw LEAVE;
         this.pos = saved;
       }
-      items.push(item);
+      tree.append(node, last, item);
+      last = item;
       value.push(this.value);
       const saved = this.pos;
       const nextIndent = this.nextContentLine();
       if (nextIndent === indent && this.isDash(this.pos)) continue;
       if (nextIndent > indent) throw LEAVE;
       this.pos = saved;
-      node.end = this.emptyValueEnd >= 0 ? this.emptyValueEnd : Math.max(saved, node.start + 1);
+      tree.setEnd(node, this.emptyValueEnd >= 0 ? this.emptyValueEnd : Math.max(saved, tree.start(node) + 1));
       this.value = value;
       this.depth--;
       return node;
@@ -259,7 +277,7 @@ class Parser {
   }
 
   /** `- key: value` and the keys under it at the same column. */
-  private compactMapping(column: number): PositionNode {
+  private compactMapping(column: number): number {
     return this.blockMapping(column);
   }
 
@@ -291,15 +309,17 @@ class Parser {
   }
 
   /** A mapping key at `pos` (plain or quoted, on one line, followed by `:`). Leaves `pos` after the key. */
-  private blockKey(): PositionNode {
+  private blockKey(): number {
     const text = this.text;
     const start = this.pos;
     const c = text.charCodeAt(start);
     let name: string;
     let end: number;
+    let quoted = false;
     if (c === SQUOTE || c === DQUOTE) {
       name = this.quoted();
       end = this.pos;
+      quoted = true;
     } else {
       end = this.plainEnd(start, false);
       if (!this.plainColon) throw LEAVE;
@@ -310,7 +330,9 @@ class Parser {
     if (text.charCodeAt(end) !== COLON || !this.isSpaceOrEnd(end + 1)) throw LEAVE;
     if (end - start > MAX_KEY_LENGTH || name === '__proto__') throw LEAVE;
     this.value = name;
-    return { kind: 'scalar', flow: false, start, end };
+    const key = this.tree.add('scalar', false, start, end);
+    if (quoted) this.tree.setName(key, name);
+    return key;
   }
 
   /**
@@ -375,19 +397,19 @@ class Parser {
   }
 
   /** A value on the current line: a flow collection, a quoted scalar or a plain scalar. */
-  private inlineValue(): PositionNode {
+  private inlineValue(): number {
     const text = this.text;
     const start = this.pos;
     const c = text.charCodeAt(start);
     if (c === LBRACE || c === LBRACKET) return this.flowCollection();
     if (c === SQUOTE || c === DQUOTE) {
       this.value = this.quoted();
-      return { kind: 'scalar', flow: false, start, end: this.pos };
+      return this.tree.add('scalar', false, start, this.pos);
     }
     const end = this.plainEnd(start, true);
     this.pos = end;
     this.value = resolvePlain(text.slice(start, end));
-    return { kind: 'scalar', flow: false, start, end };
+    return this.tree.add('scalar', false, start, end);
   }
 
   /** A quoted scalar on one line; leaves `pos` after the closing quote. */
@@ -428,15 +450,16 @@ class Parser {
   }
 
   /** A flow collection on one line; `pos` at its bracket. Leaves `pos` after the closing bracket. */
-  private flowCollection(): PositionNode {
+  private flowCollection(): number {
     this.enter();
     const text = this.text;
+    const tree = this.tree;
     const start = this.pos;
     const isMap = text.charCodeAt(start) === LBRACE;
     const close = isMap ? RBRACE : RBRACKET;
     this.pos++;
-    const items: PositionNode[] = [];
-    const pairs: PositionPair[] = [];
+    const node = tree.add(isMap ? 'map' : 'seq', true, start, start);
+    let last = NO_NODE;
     const list: unknown[] = [];
     const map: Record<string, unknown> = {};
     for (;;) {
@@ -450,18 +473,19 @@ class Parser {
       this.pos = this.skipSpaces();
       c = text.charCodeAt(this.pos);
       if (isMap) {
-        if (entry.kind !== 'scalar' || typeof entryValue !== 'string') throw LEAVE;
+        if (tree.kind(entry) !== 'scalar' || typeof entryValue !== 'string') throw LEAVE;
         const name = entryValue;
-        if (name === '__proto__' || entry.end - entry.start > MAX_KEY_LENGTH) throw LEAVE;
+        if (name === '__proto__' || tree.end(entry) - tree.start(entry) > MAX_KEY_LENGTH) throw LEAVE;
         if (entryPlain && typeof resolvePlain(name) !== 'string') throw LEAVE;
-        let child: PositionNode | undefined;
+        if (!entryPlain) tree.setName(entry, name);
+        let child: number;
         let childValue: unknown = null;
         if (c === COLON) {
           if (text.charCodeAt(this.pos + 1) !== SPACE) throw LEAVE;
           this.pos++;
           this.pos = this.skipSpaces();
           const v = text.charCodeAt(this.pos);
-          if (v === COMMA || v === close) child = { kind: 'scalar', flow: false, start: this.pos, end: this.pos };
+          if (v === COMMA || v === close) child = tree.add('scalar', false, this.pos, this.pos);
           else {
             child = this.flowEntry();
             childValue = this.value;
@@ -470,13 +494,18 @@ class Parser {
           c = text.charCodeAt(this.pos);
         } else if (c !== COMMA && c !== close) {
           throw LEAVE;
+        } else {
+          child = tree.addMissingValue(this.pos);
         }
-        if (Object.hasOwn(map, name)) this.duplicates.push({ repeat: entry, first: pairs.find((p) => p.name === name)!.key, name });
-        pairs.push(child ? { key: entry, name, value: child } : { key: entry, name });
+        if (Object.hasOwn(map, name)) this.duplicates.push({ repeat: entry, first: this.firstKeyNamed(node, name), name });
+        tree.append(node, last, entry);
+        tree.append(node, entry, child);
+        last = child;
         map[name] = childValue;
       } else {
         if (c === COLON) throw LEAVE; // `[a: b]`, a single-pair mapping
-        items.push(entry);
+        tree.append(node, last, entry);
+        last = entry;
         list.push(entryValue);
       }
       if (c === COMMA) {
@@ -487,16 +516,14 @@ class Parser {
       throw LEAVE;
     }
     this.pos++;
-    const node: PositionNode = isMap
-      ? { kind: 'map', flow: true, start, end: this.pos, pairs }
-      : { kind: 'seq', flow: true, start, end: this.pos, items };
+    tree.setEnd(node, this.pos);
     this.value = isMap ? map : list;
     this.depth--;
     return node;
   }
 
   /** One entry of a flow collection; sets `entryWasPlain`. */
-  private flowEntry(): PositionNode {
+  private flowEntry(): number {
     const text = this.text;
     const start = this.pos;
     const c = text.charCodeAt(start);
@@ -508,7 +535,7 @@ class Parser {
     if (c === SQUOTE || c === DQUOTE) {
       this.value = this.quoted();
       this.entryWasPlain = false;
-      return { kind: 'scalar', flow: false, start, end: this.pos };
+      return this.tree.add('scalar', false, start, this.pos);
     }
     if (!this.canStartPlain(start, true)) throw LEAVE;
     let at = start;
@@ -528,7 +555,7 @@ class Parser {
     this.pos = end;
     this.value = resolvePlain(text.slice(start, end));
     this.entryWasPlain = true;
-    return { kind: 'scalar', flow: false, start, end };
+    return this.tree.add('scalar', false, start, end);
   }
 }
 

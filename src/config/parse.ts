@@ -1,9 +1,9 @@
 import { makeDiagnostic, toPointer, type Diagnostic, type Span } from '../diagnostics/diagnostic.js';
 import { fastParse } from './fast-parse.js';
-import { LineIndex, type PositionNode, type PositionPair } from './positions.js';
+import { LineIndex, NO_NODE, type PositionTree } from './positions.js';
 import type { YamlParse, YamlProblem } from './yaml-parse.js';
 
-export type { PositionNode } from './positions.js';
+export type { PositionTree } from './positions.js';
 
 /**
  * A parsed warehouse.yaml: the plain value, where each node is, and the syntax diagnostics. Parsing never
@@ -20,8 +20,8 @@ export type { PositionNode } from './positions.js';
 export interface ParsedFile {
   file: string;
   text: string;
-  /** The root node's position tree; `undefined` for an empty document. */
-  root: PositionNode | undefined;
+  /** Where each node is; its root is NO_NODE for an empty document, the tree `undefined` when unread. */
+  tree: PositionTree | undefined;
   lines: LineIndex;
   /** The plain JS value; `undefined` when the document is empty or unusable. */
   value: unknown;
@@ -73,8 +73,8 @@ function parseWithoutYaml(file: string, text: string, useFastPath = true): Parse
   const fast = fastParse(text, MAX_NESTING_DEPTH / 2 - 1);
   if (!fast) return undefined;
   const lines = new LineIndex(text);
-  const diagnostics = fast.duplicates.map((d) => duplicateKeyDiagnostic(file, lines, d.repeat, d.first, d.name));
-  return { file, text, root: fast.root, lines, value: fast.value, diagnostics, parser: 'fast' };
+  const diagnostics = fast.duplicates.map((d) => duplicateKeyDiagnostic(file, lines, fast.tree, d.repeat, d.first, d.name));
+  return { file, text, tree: fast.tree, lines, value: fast.value, diagnostics, parser: 'fast' };
 }
 
 /** The depth check (so that `yaml` never recurses too deep), then the `yaml` path. */
@@ -88,7 +88,7 @@ function parseWithYamlPath(file: string, text: string): ParsedFile {
       `The YAML nests more than ${MAX_NESTING_DEPTH} levels deep here; dwctl stops reading (a warehouse.yaml needs fewer than ten).`,
       { file, path: '', span: spanOf(tooDeep, tooDeep + 1) },
     );
-    return { file, text, root: undefined, lines, value: undefined, diagnostics: [diagnostic], parser: 'none' };
+    return { file, text, tree: undefined, lines, value: undefined, diagnostics: [diagnostic], parser: 'none' };
   }
   if (!fullParser) throw new Error('internal error: parseWarehouseFile needs loadFullParser() first for this file');
   let parsed: YamlParse;
@@ -98,13 +98,11 @@ function parseWithYamlPath(file: string, text: string): ParsedFile {
     // The depth check keeps recursion bounded; should an engine limit still be hit, say so in our words.
     if (!(error instanceof RangeError)) throw error;
     const diagnostic = makeDiagnostic('yaml-syntax', 'The YAML is too deeply nested or too large to read.', { file, path: '', span: spanOf(0, 1) });
-    return { file, text, root: undefined, lines, value: undefined, diagnostics: [diagnostic], parser: 'yaml' };
+    return { file, text, tree: undefined, lines, value: undefined, diagnostics: [diagnostic], parser: 'yaml' };
   }
   const diagnostics = syntaxDiagnostics(file, text, lines, parsed.problems);
-  if (parsed.root) {
-    for (const d of findDuplicateKeys(parsed.root)) diagnostics.push(duplicateKeyDiagnostic(file, lines, d.repeat, d.first, d.name));
-  }
-  return { file, text, root: parsed.root, lines, value: parsed.value, diagnostics, parser: 'yaml' };
+  for (const d of findDuplicateKeys(parsed.tree)) diagnostics.push(duplicateKeyDiagnostic(file, lines, parsed.tree, d.repeat, d.first, d.name));
+  return { file, text, tree: parsed.tree, lines, value: parsed.value, diagnostics, parser: 'yaml' };
 }
 
 /**
@@ -156,34 +154,37 @@ function withReferenceHint(message: string, text: string, from: number, to: numb
   return message;
 }
 
-function duplicateKeyDiagnostic(file: string, lines: LineIndex, repeat: PositionNode, first: PositionNode, name: string): Diagnostic {
-  const firstLineNo = lines.linePos(first.start).line;
+function duplicateKeyDiagnostic(file: string, lines: LineIndex, tree: PositionTree, repeat: number, first: number, name: string): Diagnostic {
+  const firstLineNo = lines.linePos(tree.start(first)).line;
   const shown = name.length > 60 ? `${name.slice(0, 60)}…` : name;
   return makeDiagnostic('duplicate-key', `The key "${shown}" appears more than once in this mapping (first on line ${firstLineNo})`, {
     file,
     path: '',
-    span: rangeToSpan(lines, repeat.start, Math.max(repeat.end, repeat.start + 1)),
+    span: rangeToSpan(lines, tree.start(repeat), Math.max(tree.end(repeat), tree.start(repeat) + 1)),
   });
 }
 
-/** Repeated keys in every mapping of the tree: each repeat with the first occurrence. */
-export function findDuplicateKeys(root: PositionNode): { repeat: PositionNode; first: PositionNode; name: string }[] {
-  const out: { repeat: PositionNode; first: PositionNode; name: string }[] = [];
-  const stack: PositionNode[] = [root];
+/** Repeated keys in every mapping of the tree: each repeat (a key node) with the first occurrence. */
+export function findDuplicateKeys(tree: PositionTree): { repeat: number; first: number; name: string }[] {
+  const out: { repeat: number; first: number; name: string }[] = [];
+  const stack: number[] = tree.root === NO_NODE ? [] : [tree.root];
   while (stack.length > 0) {
     const node = stack.pop()!;
-    if (node.pairs) {
-      const seen = new Map<string, PositionNode>();
-      for (const pair of node.pairs) {
-        const first = seen.get(pair.name);
-        if (first) out.push({ repeat: pair.key, first, name: pair.name });
-        else seen.set(pair.name, pair.key);
-        if (pair.value) stack.push(pair.value);
+    const kind = tree.kind(node);
+    if (kind === 'map') {
+      const seen = new Map<string, number>();
+      for (const { key, value } of tree.entries(node)) {
+        const name = tree.nameOf(key);
+        const first = seen.get(name);
+        if (first !== undefined) out.push({ repeat: key, first, name });
+        else seen.set(name, key);
+        if (value !== NO_NODE) stack.push(value);
       }
+    } else if (kind === 'seq') {
+      stack.push(...tree.items(node));
     }
-    if (node.items) stack.push(...node.items);
   }
-  return out.sort((a, b) => a.repeat.start - b.repeat.start);
+  return out.sort((a, b) => tree.start(a.repeat) - tree.start(b.repeat));
 }
 
 /**
@@ -239,28 +240,37 @@ export function rangeToSpan(lines: LineIndex, from: number, to: number): Span {
 
 /** What a path resolves to in the document: the node, and the key node when it is a mapping value. */
 export interface Located {
-  key?: PositionNode;
-  node?: PositionNode;
+  key: number;
+  node: number;
   /** How many leading path segments resolved: less than path.length means we fell back to an ancestor. */
   depth: number;
 }
 
-export function locate(root: PositionNode | undefined, path: readonly (string | number)[]): Located {
-  let node: PositionNode | undefined = root;
-  let key: PositionNode | undefined;
+export function locate(tree: PositionTree | undefined, path: readonly (string | number)[]): Located {
+  let node = tree ? tree.root : NO_NODE;
+  let key = NO_NODE;
   let depth = 0;
+  if (!tree) return { key, node, depth };
   for (const segment of path) {
-    if (!node) break;
-    if (node.pairs) {
+    if (node === NO_NODE) break;
+    const kind = tree.kind(node);
+    if (kind === 'map') {
       const name = String(segment);
-      const pair: PositionPair | undefined = node.pairs.find((item) => item.name === name);
-      if (!pair) break;
-      key = pair.key;
-      node = pair.value;
-    } else if (node.items) {
-      const item = node.items[Number(segment)];
+      let found = NO_NODE;
+      // The first entry with that name, as `yaml` resolves a repeated key.
+      for (let k = tree.firstChild(node); k !== NO_NODE; k = tree.next(tree.next(k))) {
+        if (tree.nameOf(k) === name) {
+          found = k;
+          break;
+        }
+      }
+      if (found === NO_NODE) break;
+      key = found;
+      node = tree.valueOf(found);
+    } else if (kind === 'seq') {
+      const item = tree.items(node)[Number(segment)];
       if (item === undefined) break;
-      key = undefined;
+      key = NO_NODE;
       node = item;
     } else {
       break;
@@ -277,16 +287,17 @@ export type Anchor = 'key' | 'value';
  * mapping, which point at their parent's key); `'value'` at the value itself. When the path does not
  * fully resolve, the closest existing ancestor is used, so every diagnostic has a position.
  */
-export function spanAt(parsed: Pick<ParsedFile, 'root' | 'lines'>, path: readonly (string | number)[], anchor: Anchor): Span {
-  const found = locate(parsed.root, path);
+export function spanAt(parsed: Pick<ParsedFile, 'tree' | 'lines'>, path: readonly (string | number)[], anchor: Anchor): Span {
+  const tree = parsed.tree;
+  const found = locate(tree, path);
   const resolvedFully = found.depth === path.length;
-  const useKey = (anchor === 'key' || !found.node || !resolvedFully) && found.key;
-  const target = useKey ? found.key : (found.node ?? found.key);
-  if (!target) return rangeToSpan(parsed.lines, 0, 0);
+  const useKey = (anchor === 'key' || found.node === NO_NODE || !resolvedFully) && found.key !== NO_NODE;
+  const target = useKey ? found.key : found.node !== NO_NODE ? found.node : found.key;
+  if (!tree || target === NO_NODE) return rangeToSpan(parsed.lines, 0, 0);
   // For a block mapping or sequence, pointing at the whole multi-line range is useless; its first line is enough.
-  let end = target.end;
-  if (target.kind !== 'scalar' && !target.flow) end = Math.min(end, lineEndAfter(parsed.lines, target.start));
-  return rangeToSpan(parsed.lines, target.start, end);
+  let end = tree.end(target);
+  if (tree.kind(target) !== 'scalar' && !tree.isFlow(target)) end = Math.min(end, lineEndAfter(parsed.lines, tree.start(target)));
+  return rangeToSpan(parsed.lines, tree.start(target), end);
 }
 
 function lineEndAfter(lines: LineIndex, offset: number): number {

@@ -1,6 +1,6 @@
 import { isAlias, isMap, isScalar, isSeq, parseDocument, type Node, type YAMLError } from 'yaml';
 import { MAX_ALIAS_EXPANSIONS } from './parse.js';
-import type { PositionNode, PositionPair } from './positions.js';
+import { NO_NODE, PositionTree } from './positions.js';
 
 /**
  * The reference parse path: the `yaml` package (YAML 1.2, strict). It handles every file — anchors, tags,
@@ -10,7 +10,7 @@ import type { PositionNode, PositionPair } from './positions.js';
 export interface YamlParse {
   /** The plain value; `undefined` when the file has syntax errors (they make it untrustworthy). */
   value: unknown;
-  root: PositionNode | undefined;
+  tree: PositionTree;
   /** Problems in `yaml`'s terms, for parse.ts to put into dwctl's words. */
   problems: YamlProblem[];
 }
@@ -31,7 +31,8 @@ export function parseWithYaml(text: string): YamlParse {
     from: e.pos[0],
     to: e.pos[1],
   }));
-  const root = document.contents ? toPositions(document.contents as Node, problems) : undefined;
+  const tree = new PositionTree(text);
+  if (document.contents) tree.root = toPositions(tree, document.contents as Node, problems);
   let value: unknown;
   if (problems.length === 0) {
     try {
@@ -41,31 +42,41 @@ export function parseWithYaml(text: string): YamlParse {
       problems.push({ code: 'TO_JS', message: (error as Error).message, from: 0, to: 1 });
     }
   }
-  return { value, root, problems };
+  return { value, tree, problems };
 }
 
-/** The position tree of a `yaml` node; unsupported tags are added to `problems` on the way. */
-function toPositions(node: Node, problems: YamlProblem[]): PositionNode {
+/** A `yaml` node into the position tree; unsupported tags are added to `problems` on the way. */
+function toPositions(tree: PositionTree, node: Node, problems: YamlProblem[]): number {
   const range = node.range ?? [0, 0, 0];
   if (node.tag && !isAlias(node) && isUnsupportedTag(node.tag)) {
     problems.push({ code: 'TAG', message: node.tag, from: range[0], to: range[1] });
   }
   if (isMap(node)) {
-    const pairs: PositionPair[] = [];
+    const map = tree.add('map', Boolean(node.flow), range[0], range[1]);
+    let last = NO_NODE;
     for (const pair of node.items) {
       const key = pair.key as Node | null;
       if (!key || !isScalar(key)) continue; // collection keys cannot name a path segment
-      const entry: PositionPair = { key: toPositions(key, problems), name: String(key.value) };
-      if (pair.value) entry.value = toPositions(pair.value as Node, problems);
-      pairs.push(entry);
+      const keyNode = toPositions(tree, key, problems);
+      tree.setName(keyNode, String(key.value));
+      const valueNode = pair.value ? toPositions(tree, pair.value as Node, problems) : tree.addMissingValue(range[1]);
+      tree.append(map, last, keyNode);
+      tree.append(map, keyNode, valueNode);
+      last = valueNode;
     }
-    return { kind: 'map', flow: Boolean(node.flow), start: range[0], end: range[1], pairs };
+    return map;
   }
   if (isSeq(node)) {
-    const items = node.items.map((item) => toPositions((item ?? { range }) as Node, problems));
-    return { kind: 'seq', flow: Boolean(node.flow), start: range[0], end: range[1], items };
+    const seq = tree.add('seq', Boolean(node.flow), range[0], range[1]);
+    let last = NO_NODE;
+    for (const item of node.items) {
+      const itemNode = toPositions(tree, (item ?? { range }) as Node, problems);
+      tree.append(seq, last, itemNode);
+      last = itemNode;
+    }
+    return seq;
   }
-  return { kind: 'scalar', flow: false, start: range[0], end: range[1] };
+  return tree.add('scalar', false, range[0], range[1]);
 }
 
 /** The core schema's own tags are fine (`!!str 5` is a way to write a string); anything else is not. */
