@@ -21,7 +21,8 @@ const renderText: Renderer<LintRun> = (run, options) => {
   const s = style(options.color);
   const out: string[] = [];
   for (const { file, text, diagnostics } of run.files) {
-    const lines = hideLiteralSecrets(text.split(/\r?\n/), diagnostics);
+    // Only the lines around diagnostics are shown: found on demand, not by splitting a whole (maybe 5 MB) file.
+    const lines = hideLiteralSecrets(new FileLines(text), diagnostics);
     for (const raw of diagnostics) {
       // Messages quote YAML keys and values from the file: shown escaped, one line each.
       const d = terminalSafe(raw);
@@ -42,32 +43,60 @@ const renderText: Renderer<LintRun> = (run, options) => {
  * A literal secret that lint refuses must not reach a CI log through the code frame: its characters are
  * replaced by "*" (the caret line still shows where it is).
  */
-function hideLiteralSecrets(lines: string[], diagnostics: readonly Diagnostic[]): string[] {
-  const out = [...lines];
+function hideLiteralSecrets(lines: FileLines, diagnostics: readonly Diagnostic[]): FileLines {
   for (const d of diagnostics) {
     if (d.code !== 'plaintext-secret') continue;
     for (let n = d.line; n <= d.end_line; n++) {
-      const line = out[n - 1];
+      const line = lines.get(n);
       if (line === undefined) continue;
       const from = n === d.line ? d.column - 1 : 0;
       const to = n === d.end_line ? d.end_column - 1 : line.length;
-      out[n - 1] = line.slice(0, from) + '*'.repeat(Math.max(0, to - from)) + line.slice(to);
+      lines.replace(n, line.slice(0, from) + '*'.repeat(Math.max(0, to - from)) + line.slice(to));
     }
   }
-  return out;
+  return lines;
+}
+
+/** A text's lines by 1-based number (without the line break, CRLF or LF), with some replaced. */
+class FileLines {
+  private readonly starts: number[] = [0];
+  private readonly replaced = new Map<number, string>();
+
+  constructor(private readonly text: string) {
+    for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) this.starts.push(at + 1);
+  }
+
+  get count(): number {
+    return this.starts.length;
+  }
+
+  get(n: number): string | undefined {
+    const replaced = this.replaced.get(n);
+    if (replaced !== undefined) return replaced;
+    const start = this.starts[n - 1];
+    if (start === undefined) return undefined;
+    const next = this.starts[n];
+    let end = next === undefined ? this.text.length : next - 1;
+    if (next !== undefined && end > start && this.text.charCodeAt(end - 1) === 13) end--;
+    return this.text.slice(start, end);
+  }
+
+  replace(n: number, line: string): void {
+    this.replaced.set(n, line);
+  }
 }
 
 /**
  * Two lines of context around the diagnostic, with a caret line under its span. The file is untrusted: control
  * and bidi characters are shown escaped, and long lines are clipped to a window around the span.
  */
-function codeFrame(lines: readonly string[], d: Diagnostic, s: ReturnType<typeof style>): string[] {
+function codeFrame(lines: FileLines, d: Diagnostic, s: ReturnType<typeof style>): string[] {
   const first = Math.max(1, d.line - 1);
-  const last = Math.min(lines.length, d.line + 1);
+  const last = Math.min(lines.count, d.line + 1);
   const width = String(last).length;
   const frame: string[] = [];
   for (let n = first; n <= last; n++) {
-    const raw = (lines[n - 1] ?? '').replace(/\t/g, ' ');
+    const raw = (lines.get(n) ?? '').replace(/\t/g, ' ');
     const endColumn = n === d.line && d.end_line === d.line ? d.end_column : raw.length + 1;
     const shown = frameLine(raw, d.column, n === d.line ? endColumn : d.column + 1);
     const gutter = `${n === d.line ? '>' : ' '} ${String(n).padStart(width)} | `;
