@@ -1,5 +1,6 @@
 import type { CommandClass } from 'clipanion';
 import type { DwctlContext } from '../context.js';
+import { COMMAND_NAMES } from './names.js';
 
 /**
  * Every dwctl command, by the word that starts it, loaded on demand. `dwctl lint` runs on every commit, so
@@ -18,8 +19,6 @@ export const COMMANDS: Record<string, () => Promise<CommandClass<DwctlContext>>>
   status: async () => (await import('./status.js')).StatusCommand,
   import: async () => (await import('./import.js')).ImportCommand,
 };
-
-export const COMMAND_NAMES = Object.keys(COMMANDS);
 
 /** The command classes a command line needs: its command's, or all of them when the first word names none. */
 export async function commandsFor(argv: readonly string[]): Promise<CommandClass<DwctlContext>[]> {
