@@ -283,12 +283,12 @@ function importConfig(jobInputs: Record<string, unknown>, info: SourceTypeInfo, 
           if (isRecord(current)) out[field.name] = importTunnel(current, (secret) => reference(`the SSH tunnel ${secret.replace('_', ' ')} of ${sourceName}`), fieldPath);
           break;
         case 'file-upload':
-          if (field.required) out[field.name] = reference(`the ${field.label ?? field.name} of ${sourceName} (JSON)`, true);
+          if (field.required) out[field.name] = reference(`the ${inSentence(field.label ?? field.name)} of ${sourceName} (JSON)`, true);
           break;
         default:
           if (isSecretPath(info, fieldPath)) {
-            if ('required' in field && field.required) out[field.name] = reference(`the ${field.label ?? field.name} of ${sourceName}`);
-            else if (path.length > 0) out[field.name] = reference(`the ${field.label ?? field.name} of ${sourceName}`);
+            if ('required' in field && field.required) out[field.name] = reference(`the ${inSentence(field.label ?? field.name)} of ${sourceName}`);
+            else if (path.length > 0) out[field.name] = reference(`the ${inSentence(field.label ?? field.name)} of ${sourceName}`);
           } else if (current !== undefined && current !== null && current !== '') out[field.name] = current;
       }
     }
@@ -315,4 +315,9 @@ function importTunnel(tunnel: Record<string, unknown>, reference: (secret: strin
 
 function cleanNulls(value: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null && v !== undefined));
+}
+
+/** A wizard label inside a sentence: "Password" → "password"; acronyms ("API key", "SSH") stay as they are. */
+export function inSentence(label: string): string {
+  return /^[A-Z][a-z]/.test(label) ? label[0]!.toLowerCase() + label.slice(1) : label;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mergeSources, readMergeTarget, selectSources } from '../../src/config/import.js';
+import { inSentence, mergeSources, readMergeTarget, selectSources } from '../../src/config/import.js';
 import type { RemoteSourceInfo } from '../../src/plan/observed.js';
 import { bundledCatalog } from '../../src/wizard/bundled.js';
 import { lint } from '../lint/lint-helpers.js';
@@ -92,6 +92,14 @@ describe('mergeSources (import --merge)', () => {
     expect(appended).toContain('Customer: { sync: full_refresh, sync_frequency: 24hour }');
     expect(result.references.map((r) => r.reference)).toEqual(['STRIPE_SECRET_KEY_2', 'BILLING_EU_STRIPE_SECRET_KEY']);
     expect(lint(result.text).filter((d) => d.severity === 'error')).toEqual([]);
+  });
+
+  it('describes each reference in sentence case, keeping acronyms', () => {
+    const target = readMergeTarget(FILE);
+    if (!target.ok) throw new Error(target.problem);
+    const result = mergeSources(FILE, target, [stripe('billing_eu_')], bundledCatalog());
+    expect(result.references.map((r) => r.holds)).toEqual(['the API key of billing_eu']);
+    expect(['Password', 'API key', 'SSH tunnel', 'Signing secret', 'x'].map(inSentence)).toEqual(['password', 'API key', 'SSH tunnel', 'signing secret', 'x']);
   });
 
   it('never reuses a declared name: a remote whose natural name is taken gets a suffix', () => {
