@@ -1,4 +1,4 @@
-import { bundledCatalog } from '../wizard/bundled.js';
+import { bundledCatalog } from '../sources/catalog.js';
 import { bundledValidator } from '../schema/bundled-validator.js';
 import { lintFile } from '../lint/lint.js';
 import { toDesired, type DesiredState } from '../config/desired.js';

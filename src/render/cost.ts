@@ -1,5 +1,7 @@
 import type { BlockedSource, CostEstimate, CostLine } from '../plan/types.js';
+import { hasRowEstimator } from '../estimate/estimators.js';
 import { htmlText, markdownCell, markdownText } from '../sanitize.js';
+import { sourceModule } from '../sources/index.js';
 import { plural } from './style.js';
 
 /**
@@ -25,7 +27,7 @@ const ORIGIN: Record<NonNullable<CostLine['rows_origin']>, string> = {
 export function unestimatedText(line: CostLine): string {
   switch (line.unestimated_reason) {
     case 'rows-unknown':
-      return `rows unknown: PostHog does not count ${line.source_type} rows before the table syncs${line.source_type === 'Postgres' ? ' (plan --count-rows estimates them)' : ''}`;
+      return `rows unknown: ${sourceModule(line.source_type).countsRows === false ? `PostHog does not count ${line.source_type} rows before the table syncs` : 'PostHog reported no row count for it'}${hasRowEstimator(line.source_type) ? ' (plan --count-rows estimates them)' : ''}`;
     case 'webhook':
       return `rows arrive by webhook as ${line.source_type} sends them`;
     case 'new-method':

@@ -24,8 +24,9 @@ const SYNC_TYPE_DOCS: Record<SyncType, string> = {
   xmin: 'Incremental on Postgres\'s xmin system column, for tables without an ordering column (PostgreSQL 13+).',
 };
 
-export function generateSchema(wizard: WizardResponse): JsonSchema {
-  const catalog = buildCatalog(wizard);
+/** `cdcTypes`: the source types with CDC (sources/index.ts cdcSourceTypes; the caller passes them). */
+export function generateSchema(wizard: WizardResponse, cdcTypes: readonly string[]): JsonSchema {
+  const catalog = buildCatalog(wizard, { cdcTypes });
   const types = [...catalog.values()];
   const definitions: JsonSchema = {};
   const tableDefinitions = new Map<string, string>();

@@ -19,3 +19,4 @@ export function sourceModule(type: string): SourceModule {
 export function cdcSourceTypes(): string[] {
   return MODULES.filter((m) => m.cdc).map((m) => m.type!);
 }
+

@@ -37,4 +37,5 @@ const postgresCdc: CdcDialect = {
 export const postgres: SourceModule = {
   type: 'Postgres',
   cdc: postgresCdc,
+  countsRows: false,
 };

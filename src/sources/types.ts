@@ -11,6 +11,8 @@ export interface SourceModule {
   readonly type: string | null;
   /** CDC, where the type has it (Postgres today). */
   readonly cdc?: CdcDialect;
+  /** False where PostHog's discovery reports no row counts (API.md §12: Postgres and Stripe); absent = it may count them. */
+  readonly countsRows?: false;
 }
 
 export type CdcTableMode = 'consolidated' | 'cdc_only' | 'both';

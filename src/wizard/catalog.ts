@@ -10,9 +10,6 @@ export type SyncFrequency = (typeof SYNC_FREQUENCIES)[number];
 
 export const INCREMENTAL_FIELD_TYPES = ['integer', 'numeric', 'datetime', 'date', 'timestamp', 'objectid', 'xid'] as const;
 
-/** Source types whose CDC and xmin modes exist (Postgres only in PostHog's code: API.md §2.3, §2.13). */
-const CDC_TYPES = new Set(['Postgres']);
-
 /** What dwctl needs to know about one source type, derived once from its wizard entry. */
 export interface SourceTypeInfo {
   name: string;
@@ -35,7 +32,11 @@ export interface SourceTypeInfo {
 
 export type SourceCatalog = Map<string, SourceTypeInfo>;
 
-export function buildCatalog(wizard: WizardResponse): SourceCatalog {
+/**
+ * What the wizard does not say comes from the source modules (sources/catalog.ts merges them): `cdcTypes`,
+ * the types whose CDC and xmin modes exist (API.md §2.3, §2.13).
+ */
+export function buildCatalog(wizard: WizardResponse, traits: { cdcTypes: readonly string[] }): SourceCatalog {
   const catalog: SourceCatalog = new Map();
   for (const key of Object.keys(wizard).sort()) {
     const config = wizard[key]!;
@@ -45,7 +46,7 @@ export function buildCatalog(wizard: WizardResponse): SourceCatalog {
     collectFieldFacts(config.fields ?? [], [], secretPaths, oauthFields);
     const webhookFields = config.webhookFields ?? [];
     const supportsWebhooks = webhookFields.length > 0;
-    const supportsCdc = CDC_TYPES.has(name);
+    const supportsCdc = traits.cdcTypes.includes(name);
     const syncTypes = SYNC_TYPES.filter(
       (t) => (t !== 'webhook' || supportsWebhooks) && ((t !== 'cdc' && t !== 'xmin') || supportsCdc),
     );

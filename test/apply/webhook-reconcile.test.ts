@@ -3,7 +3,7 @@ import { applyPlan, type PostHogWriter } from '../../src/apply/apply.js';
 import type { WebhookInfoState } from '../../src/plan/observed.js';
 import type { Change, Plan } from '../../src/plan/types.js';
 import { SecretMasker } from '../../src/secrets.js';
-import { bundledCatalog } from '../../src/wizard/bundled.js';
+import { bundledCatalog } from '../../src/sources/catalog.js';
 import type { DesiredSource } from '../../src/config/desired.js';
 
 /**

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { lint } from '../lint/lint-helpers.js';
 import { runCli } from '../helpers/run-cli.js';
-import { bundledCatalog } from '../../src/wizard/bundled.js';
+import { bundledCatalog } from '../../src/sources/catalog.js';
 
 let cwd: string;
 const read = (name = 'warehouse.yaml') => readFileSync(join(cwd, name), 'utf8');

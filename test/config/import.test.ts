@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { inSentence, mergeSources, readMergeTarget, selectSources } from '../../src/config/import.js';
 import type { RemoteSourceInfo } from '../../src/plan/observed.js';
-import { bundledCatalog } from '../../src/wizard/bundled.js';
+import { bundledCatalog } from '../../src/sources/catalog.js';
 import { lint } from '../lint/lint-helpers.js';
 
 const stripe = (prefix: string | null, id = `id-${prefix}`): RemoteSourceInfo => ({

@@ -3,7 +3,7 @@ import { toDesired } from '../../src/config/desired.js';
 import { planChanges } from '../../src/plan/plan.js';
 import type { DiscoveredTableInfo, ObservedSource, ObservedState, RemoteSchemaInfo, RemoteSourceInfo } from '../../src/plan/observed.js';
 import type { Plan } from '../../src/plan/types.js';
-import { bundledCatalog } from '../../src/wizard/bundled.js';
+import { bundledCatalog } from '../../src/sources/catalog.js';
 
 // parseWarehouseFile is synchronous: load the yaml parse path (lazy in the build) for the scenarios that need it.
 await loadFullParser();

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { loadFullParser } from '../../src/config/parse.js';
 import { lintText } from '../../src/lint/lint.js';
 import { bundledValidator } from '../../src/schema/bundled-validator.js';
-import { bundledCatalog } from '../../src/wizard/bundled.js';
+import { bundledCatalog } from '../../src/sources/catalog.js';
 import type { Diagnostic } from '../../src/diagnostics/diagnostic.js';
 
 // lintText is synchronous: load the yaml parse path (a lazy chunk in the build) once for every test.

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { toPlain, type PositionNode } from '../../src/config/positions.js';
 import { lintText } from '../../src/lint/lint.js';
 import { bundledValidator } from '../../src/schema/bundled-validator.js';
-import { bundledCatalog } from '../../src/wizard/bundled.js';
+import { bundledCatalog } from '../../src/sources/catalog.js';
 import { generateLargeWarehouse } from '../bench/generate-large.mjs';
 import { REPO_ROOT } from '../helpers/spawn-cli.js';
 import { jsValue, mutate, mutation, warehouse, yamlText } from './arbitraries.js';

@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
+import { cdcSourceTypes } from '../../src/sources/index.js';
 import { lintText } from '../../src/lint/lint.js';
 import { closest, didYouMean } from '../../src/lint/suggest.js';
 import { compileValidator } from '../../src/schema/ajv.js';
@@ -144,7 +145,7 @@ describe('unreleased-source', () => {
   // The bundled snapshot marks no type unreleased, so build a wizard that does.
   const wizard: WizardResponse = structuredClone(bundledWizard);
   wizard.Chargebee!.unreleasedSource = true;
-  const options = { validate: compileValidator(generateSchema(wizard)), catalog: buildCatalog(wizard) };
+  const options = { validate: compileValidator(generateSchema(wizard, cdcSourceTypes())), catalog: buildCatalog(wizard, { cdcTypes: cdcSourceTypes() }) };
   const text = `version: 1
 sources:
   subs:

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { credentialUpdate, isAuthenticationFailure, storedCredentialsFailure, STORED_SECRET } from '../../src/plan/credentials.js';
 import type { RemoteSourceInfo } from '../../src/plan/observed.js';
-import { bundledCatalog } from '../../src/wizard/bundled.js';
+import { bundledCatalog } from '../../src/sources/catalog.js';
 
 describe('authentication failures are recognised by phrase, across drivers and versions (API.md §0, §12)', () => {
   it.each([

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { cdcSourceTypes } from '../../src/sources/index.js';
 import { compileValidator } from '../../src/schema/ajv.js';
 import { fieldSchema, generateSchema, REFERENCE_PATTERN, type JsonSchema } from '../../src/schema/generate.js';
 import { bundledWizard } from '../../src/wizard/bundled.js';
 import type { SourceConfig, WizardField, WizardResponse } from '../../src/wizard/types.js';
 
-const schema = generateSchema(bundledWizard);
+const schema = generateSchema(bundledWizard, cdcSourceTypes());
 const validate = compileValidator(schema);
 const defs = schema.definitions as Record<string, JsonSchema>;
 const props = (s: unknown) => (s as { properties: Record<string, JsonSchema> }).properties;
@@ -16,7 +17,7 @@ function wizardWith(fields: WizardField[], extra: Partial<SourceConfig> = {}): W
 
 /** Validate a whole file whose one source has this config, against a schema generated from `wizard`. */
 function validConfig(wizard: WizardResponse, config: unknown): boolean {
-  const v = compileValidator(generateSchema(wizard));
+  const v = compileValidator(generateSchema(wizard, cdcSourceTypes()));
   return v({ version: 1, sources: { s: { type: 'Test', prefix: 't_', config, tables: {} } } }) as boolean;
 }
 
@@ -177,12 +178,12 @@ describe('required fields and sources', () => {
 
   it('a source requires type and prefix, and config when the wizard requires a field', () => {
     expect((defs.source_Postgres as { required: string[] }).required).toEqual(['type', 'prefix', 'config']);
-    const noneRequired = generateSchema(wizardWith([{ type: 'text', name: 'x', required: false }]));
+    const noneRequired = generateSchema(wizardWith([{ type: 'text', name: 'x', required: false }]), cdcSourceTypes());
     expect(((noneRequired.definitions as Record<string, JsonSchema>).source_Test as { required: string[] }).required).toEqual(['type', 'prefix']);
   });
 
   it('title and description of a source come from the wizard label and caption', () => {
-    const g = generateSchema(wizardWith([]));
+    const g = generateSchema(wizardWith([]), cdcSourceTypes());
     expect((g.definitions as Record<string, JsonSchema>).source_Test).toMatchObject({ title: 'Test source', description: 'A test' });
   });
 
@@ -240,16 +241,16 @@ describe('webhook, cdc and sync types per source type', () => {
 
 describe('determinism', () => {
   it('generating twice gives identical output', () => {
-    expect(JSON.stringify(generateSchema(bundledWizard))).toBe(JSON.stringify(generateSchema(structuredClone(bundledWizard))));
+    expect(JSON.stringify(generateSchema(bundledWizard, cdcSourceTypes()))).toBe(JSON.stringify(generateSchema(structuredClone(bundledWizard), cdcSourceTypes())));
   });
 
   it('does not depend on the key order of the wizard response', () => {
     const reversed = Object.fromEntries(Object.entries(bundledWizard).reverse()) as WizardResponse;
-    expect(JSON.stringify(generateSchema(reversed))).toBe(JSON.stringify(schema));
+    expect(JSON.stringify(generateSchema(reversed, cdcSourceTypes()))).toBe(JSON.stringify(schema));
   });
 
   it('compiles under ajv strict mode', () => {
-    expect(() => compileValidator(generateSchema(bundledWizard))).not.toThrow();
+    expect(() => compileValidator(generateSchema(bundledWizard, cdcSourceTypes()))).not.toThrow();
   });
 });
 

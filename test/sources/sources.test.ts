@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cdcSourceTypes, offeredSyncTypes, primaryKeySource, sourceModule, unavailableReason } from '../../src/sources/index.js';
-import { bundledCatalog } from '../../src/wizard/bundled.js';
+import { bundledCatalog } from '../../src/sources/catalog.js';
 import { table } from '../helpers/plan-fixtures.js';
 
 describe('source modules', () => {

@@ -11,7 +11,7 @@ import type { Plan } from '../../plan/types.js';
 import { APPLY_FORMATS, applyRenderers, progressLine } from '../../render/apply.js';
 import { planRenderers } from '../../render/plan.js';
 import { jsonSafe, neutraliseWorkflowCommands, terminalText } from '../../sanitize.js';
-import { bundledCatalog } from '../../wizard/bundled.js';
+import { bundledCatalog } from '../../sources/catalog.js';
 import { RemoteCommand } from '../base-command.js';
 import type { InterruptSignal } from '../context.js';
 import { connect } from '../connect.js';

@@ -6,7 +6,7 @@ import { missingSecretDiagnostics, referenceReader, resolveSource } from '../../
 import { DISCOVER_FORMATS, discoverRenderers } from '../../render/discover.js';
 import { lintRenderers } from '../../render/lint.js';
 import { terminalText } from '../../sanitize.js';
-import { bundledCatalog } from '../../wizard/bundled.js';
+import { bundledCatalog } from '../../sources/catalog.js';
 import { closest } from '../../lint/suggest.js';
 import { UsageProblem } from '../../errors.js';
 import { VERSION } from '../../version.js';

@@ -1,6 +1,6 @@
 import { Command, Option } from 'clipanion';
 import { isIgnored } from '../../config/unmanaged.js';
-import { bundledCatalog } from '../../wizard/bundled.js';
+import { bundledCatalog } from '../../sources/catalog.js';
 import { RemoteCommand } from '../base-command.js';
 import { connect } from '../connect.js';
 import { ExitCode } from '../exit-codes.js';

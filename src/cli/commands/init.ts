@@ -2,7 +2,7 @@ import { Command, Option } from 'clipanion';
 import { prefixProblem, warehouseTableName } from '../../sources/naming.js';
 import { prefixWithoutType } from '../../lint/rules/prefix-repeats-type.js';
 import { UsageProblem } from '../../errors.js';
-import { bundledCatalog } from '../../wizard/bundled.js';
+import { bundledCatalog } from '../../sources/catalog.js';
 import { DwctlCommand } from '../base-command.js';
 import { ExitCode } from '../exit-codes.js';
 import { fileExists, readTextFile, writeTextFileAtomic } from '../files.js';

@@ -3,7 +3,7 @@ import * as t from 'typanion';
 import { lintFile } from '../../lint/lint.js';
 import { LINT_FORMATS, lintRenderers, type LintRun } from '../../render/lint.js';
 import { bundledValidator } from '../../schema/bundled-validator.js';
-import { bundledCatalog } from '../../wizard/bundled.js';
+import { bundledCatalog } from '../../sources/catalog.js';
 import { VERSION } from '../../version.js';
 import { DwctlCommand } from '../base-command.js';
 import { ExitCode } from '../exit-codes.js';

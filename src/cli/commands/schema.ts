@@ -1,4 +1,5 @@
 import { Command, Option } from 'clipanion';
+import { cdcSourceTypes } from '../../sources/index.js';
 import { generateSchema } from '../../schema/generate.js';
 import type { WizardResponse } from '../../wizard/types.js';
 import { RemoteCommand } from '../base-command.js';
@@ -32,7 +33,7 @@ export class SchemaCommand extends RemoteCommand {
 
   protected async run(): Promise<ExitCode> {
     const wizard = this.wizard ? parseWizard(this.wizard, await readTextFile(this.context.cwd, this.wizard)) : await fetchLiveWizard(this);
-    const text = JSON.stringify(generateSchema(wizard), null, 2) + '\n';
+    const text = JSON.stringify(generateSchema(wizard, cdcSourceTypes()), null, 2) + '\n';
     if (this.out) {
       await writeTextFileAtomic(this.context.cwd, this.out, text);
       this.context.stderr.write(`Wrote ${this.out} (${Object.keys(wizard).length} source types).\n`);

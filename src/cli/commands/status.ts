@@ -15,7 +15,7 @@ import type { DesiredState } from '../../config/desired.js';
 import { pendingWebhookInputs, verifyWebhook } from '../../apply/webhook.js';
 import type { WebhookInfoState } from '../../plan/observed.js';
 import type { WebhookHealth } from '../../render/status.js';
-import { bundledCatalog } from '../../wizard/bundled.js';
+import { bundledCatalog } from '../../sources/catalog.js';
 
 /**
  * The shortest time between --watch refreshes. PostHog allows a key 480 requests a minute and 4800 an hour

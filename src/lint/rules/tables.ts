@@ -1,6 +1,8 @@
-import { primaryKeySource } from '../../sources/index.js';
+import { cdcSourceTypes, primaryKeySource } from '../../sources/index.js';
 import { SYNC_TYPES, type SyncType } from '../../wizard/catalog.js';
 import { tablesOf, type Rule } from '../rule.js';
+
+const cdcTypesText = (): string => cdcSourceTypes().join(' and ');
 
 /** incremental and append need the field that orders rows; PostHog refuses the create without it. */
 export const incrementalField: Rule = {
@@ -46,7 +48,7 @@ export const webhookSupport: Rule = {
   },
 };
 
-/** CDC and xmin exist only for Postgres in PostHog's code. */
+/** CDC and xmin exist only for the types whose source module has a CDC dialect (Postgres in PostHog's code). */
 export const cdcSupport: Rule = {
   id: 'cdc-support',
   codes: ['cdc-unsupported'],
@@ -58,13 +60,13 @@ export const cdcSupport: Rule = {
         if (entry.sync === 'cdc' || entry.sync === 'xmin') {
           context.report(
             'cdc-unsupported',
-            `Table "${table}": "sync: ${String(entry.sync)}" is only available for Postgres sources; ${type} offers ${source.info.syncTypes.join(', ')}.`,
+            `Table "${table}": "sync: ${String(entry.sync)}" is only available for ${cdcTypesText()} sources; ${type} offers ${source.info.syncTypes.join(', ')}.`,
             ['sources', source.name, 'tables', table, 'sync'],
           );
         }
       }
       if ('cdc' in source.value) {
-        context.report('cdc-unsupported', `Change data capture is only available for Postgres sources: remove the cdc block.`, ['sources', source.name, 'cdc'], 'key');
+        context.report('cdc-unsupported', `Change data capture is only available for ${cdcTypesText()} sources: remove the cdc block.`, ['sources', source.name, 'cdc'], 'key');
       }
     }
   },
