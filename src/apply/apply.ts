@@ -1,13 +1,12 @@
 import type { DesiredSource } from '../config/desired.js';
 import type { PostHogReader } from '../plan/observe.js';
 import type { RemoteSourceInfo } from '../plan/observed.js';
-import type { Change, Plan } from '../plan/types.js';
+import type { Change, Plan, PlannedRequest, RequestCondition } from '../plan/types.js';
 import type { SecretMasker } from '../secrets.js';
-import { sourceModule } from '../sources/index.js';
+import { missingEventsText, webhookHealth, webhookProblems } from '../sources/webhooks.js';
 import type { SourceTypeInfo } from '../wizard/catalog.js';
 import { explainRefusedCreate } from './concurrent-create.js';
 import { isAmbiguous, isNotFound } from './request-errors.js';
-import { ensureWebhook, registerWebhook } from './webhook.js';
 
 /** The PostHog calls apply makes, beyond plan's reads. The client satisfies this; tests may fake it. */
 export interface PostHogWriter extends PostHogReader {
@@ -54,251 +53,372 @@ export interface ApplyHooks {
 }
 
 /**
- * Execute a plan: per source, in dependency order (source, then tables, then webhook; on an existing source
- * a webhook that does not exist yet comes before the tables, see applySource); independent sources
- * concurrently. A failure stops that source's remaining changes (skipped); the others go on. Nothing here
- * re-plans: the plan says what to do, and every step that could duplicate something checks PostHog first.
+ * Execute a plan: the requests each change carries, per source, phase by phase (PHASE in plan/requests.ts);
+ * independent sources concurrently. A failure skips that source's later phases (a moved_from's delete, in the
+ * last phase, runs only when everything before it succeeded); the other sources go on. Nothing here decides
+ * what to send: apply fills placeholders (secrets from the resolved file, ids from earlier responses) and
+ * keeps the safety rules of each operation (RequestOp in plan/types.ts).
  */
 export async function applyPlan(plan: Plan, client: PostHogWriter, inputs: ReadonlyMap<string, SourceInputs>, masker: SecretMasker, hooks: ApplyHooks = {}): Promise<ApplyResult> {
   const groups = new Map<string, Change[]>();
   // The source's own id comes from its source change, no-op included: the remote_id of a table change is
-  // the schema's id, and that of a webhook update is the webhook function's id.
+  // the schema's id, and that of a webhook update is the webhook function's id. (A delete's id is the old
+  // source's, of a moved_from: never the id the group's other changes act on.)
   const sourceIds = new Map<string, string>();
   for (const change of plan.changes) {
-    // (A delete's id is the old source's, of a moved_from: never the id the group's other changes act on.)
     if (change.kind === 'source' && change.action !== 'delete' && change.remote_id) sourceIds.set(change.source, change.remote_id);
     if (change.action === 'no-op') continue;
     groups.set(change.source, [...(groups.get(change.source) ?? []), change]);
   }
-  const perSource = await Promise.all([...groups].map(([name, changes]) => applySource(changes, sourceIds.get(name) ?? null, client, inputs.get(name), masker, hooks)));
+  const perSource = await Promise.all([...groups].map(([name, changes]) => new SourceRun(changes, sourceIds.get(name) ?? null, client, inputs.get(name), masker, hooks).run()));
   const results = perSource.flat();
   return { format_version: 1, ok: results.every((r) => r.status !== 'failed'), results };
 }
 
-async function applySource(changes: Change[], remoteSourceId: string | null, client: PostHogWriter, inputs: SourceInputs | undefined, masker: SecretMasker, hooks: ApplyHooks): Promise<ChangeResult[]> {
-  const results: ChangeResult[] = [];
-  const record = (change: Change, status: ResultStatus, remoteId: string | null, error: unknown, note?: string): void => {
+interface Step {
+  change: Change;
+  request: PlannedRequest;
+}
+
+type WebhookAnswer = Awaited<ReturnType<PostHogWriter['createWebhook']>>;
+
+/** The execution of one source's changes. */
+class SourceRun {
+  private readonly results = new Map<Change, ChangeResult>();
+  private readonly started = new Set<Change>();
+  private readonly failures = new Map<Change, unknown>();
+  private readonly notes = new Map<Change, string>();
+  /** Schema ids by table name, read from PostHog when a `{schema_id}` must be filled (and after a create). */
+  private schemaIds: Map<string, string> | undefined;
+  /** Per webhook change: the create_webhook answer (success false: the provider refused the registration). */
+  private readonly webhookAnswers = new Map<Change, WebhookAnswer>();
+  /** Webhook changes whose declared signing secret was stored. */
+  private readonly secretStored = new Set<Change>();
+
+  constructor(
+    private readonly changes: Change[],
+    private sourceId: string | null,
+    private readonly client: PostHogWriter,
+    private readonly inputs: SourceInputs | undefined,
+    private readonly masker: SecretMasker,
+    private readonly hooks: ApplyHooks,
+  ) {}
+
+  async run(): Promise<ChangeResult[]> {
+    if (!this.inputs && this.changes.some((c) => c.requests.some((r) => containsSecret(r.body)))) {
+      // Assertion: every change that sends a secret comes with its source's resolved inputs.
+      for (const change of this.changes) this.record(change, 'failed', new Error(`Assertion failed: no inputs for source ${change.source}`));
+      return this.ordered();
+    }
+    const phases = [...new Set(this.changes.flatMap((c) => c.requests.map((r) => r.phase)))].sort((a, b) => a - b);
+    let stoppedBy: Change | undefined;
+    for (const phase of phases) {
+      const steps = this.changes.flatMap((change) => change.requests.filter((r) => r.phase === phase).map((request) => ({ change, request })));
+      if (stoppedBy) {
+        for (const { change } of steps) if (!this.results.has(change)) this.record(change, 'skipped', null, skipReason(stoppedBy));
+        continue;
+      }
+      for (const { change } of steps) this.start(change);
+      await this.runPhase(steps);
+      // A change whose last request was in this phase is finished.
+      for (const { change } of steps) {
+        if (this.results.has(change)) continue;
+        if (this.failures.has(change)) this.record(change, 'failed', this.failures.get(change));
+        else if (Math.max(...change.requests.map((r) => r.phase)) === phase) this.record(change, 'applied', null);
+      }
+      stoppedBy = steps.find((s) => this.failures.has(s.change))?.change;
+    }
+    await this.finishSilent(stoppedBy);
+    return this.ordered();
+  }
+
+  /**
+   * Changes without a request of their own (a table created by its source's create, on PostHog's default
+   * schedule) end with their source: applied, with the schema id PostHog gave it, or skipped.
+   */
+  private async finishSilent(stoppedBy: Change | undefined): Promise<void> {
+    const silent = this.changes.filter((c) => !this.results.has(c) && c.requests.length === 0);
+    if (silent.length === 0) return;
+    const sourceFailed = this.changes.some((c) => c.kind === 'source' && c.action !== 'delete' && this.failures.has(c));
+    const unknownIds = silent.some((c) => c.kind === 'table' && !c.remote_id && !this.schemaIds?.has(c.target.table));
+    if (!sourceFailed && unknownIds && this.sourceId) {
+      try {
+        await this.readSchemaIds();
+      } catch {
+        // Only the ids are missing from the report; the tables were created with the source.
+      }
+    }
+    for (const change of silent) {
+      this.start(change);
+      if (sourceFailed) this.record(change, 'skipped', null, skipReason(stoppedBy ?? change));
+      else this.record(change, 'applied', null);
+    }
+  }
+
+  private start(change: Change): void {
+    if (this.started.has(change)) return;
+    this.started.add(change);
+    this.hooks.onStart?.(change);
+  }
+
+  private ordered(): ChangeResult[] {
+    return this.changes.flatMap((c) => (this.results.has(c) ? [this.results.get(c)!] : []));
+  }
+
+  private record(change: Change, status: ResultStatus, error: unknown, note?: string): void {
+    const text = note ?? this.notes.get(change);
     const result: ChangeResult = {
       address: change.address,
       action: change.action,
       status,
-      remote_id: remoteId,
-      error: error === null || error === undefined ? null : masker.mask(error instanceof Error ? error.message : String(error)),
-      ...(note ? { note: masker.mask(note) } : {}),
+      remote_id: this.remoteId(change),
+      error: error === null || error === undefined ? null : this.masker.mask(error instanceof Error ? error.message : String(error)),
+      ...(text ? { note: this.masker.mask(text) } : {}),
     };
-    results.push(result);
-    hooks.onDone?.(result);
-  };
-  const skipRest = (rest: Change[], why: string): void => {
-    for (const change of rest) record(change, 'skipped', change.remote_id, null, why);
-  };
+    this.results.set(change, result);
+    this.hooks.onDone?.(result);
+  }
 
-  // A source delete is either a pruned source (its group holds only the delete) or the old source of a
-  // moved_from, which runs last: only once the new source and everything else of the group succeeded.
-  const deletes = changes.filter((c) => c.kind === 'source' && c.action === 'delete');
-  const sourceChange = changes.find((c) => c.kind === 'source' && c.action !== 'delete');
-  const tableChanges = changes.filter((c) => c.kind === 'table');
-  const webhookChange = changes.find((c) => c.kind === 'webhook');
-  let sourceId = sourceChange?.remote_id ?? remoteSourceId;
-  /** Schema ids of the tables created with the source, by table name. */
-  let createdIds = new Map<string, string>();
+  private remoteId(change: Change): string | null {
+    switch (change.kind) {
+      case 'source':
+        return change.action === 'delete' ? change.remote_id : this.sourceId;
+      case 'table':
+        return change.remote_id ?? this.schemaIds?.get(change.target.table) ?? null;
+      case 'webhook':
+        return this.sourceId;
+    }
+  }
 
-  const applyDeletes = async (): Promise<ChangeResult[]> => {
-    for (const change of deletes) {
-      hooks.onStart?.(change);
+  private fail(change: Change, error: unknown): void {
+    if (!this.failures.has(change)) this.failures.set(change, error);
+  }
+
+  /** The tables' schema PATCHes of a phase travel together (bulk_update_schemas); every other request in plan order. */
+  private async runPhase(steps: Step[]): Promise<void> {
+    const batch = steps.filter((s) => s.request.op === 'update_schema' && s.change.kind === 'table');
+    for (const step of steps) {
+      if (batch.includes(step) || this.failures.has(step.change)) continue;
       try {
-        await client.deleteSource(change.remote_id!);
-        record(change, 'applied', change.remote_id, null);
+        await this.send(step);
       } catch (error) {
-        if (isNotFound(error)) record(change, 'applied', change.remote_id, null, 'already gone');
-        else record(change, 'failed', change.remote_id, error);
+        this.fail(step.change, error);
       }
     }
-    return results;
-  };
-  if (deletes.length === changes.length) return applyDeletes();
-  if (!inputs) {
-    // Assertion: every change of a declared source comes with that source's inputs.
-    for (const change of changes) record(change, 'failed', change.remote_id, new Error(`Assertion failed: no inputs for source ${change.source}`));
-    return results;
+    if (batch.length > 0) await this.sendSchemaBatch(batch.filter((s) => !this.failures.has(s.change)));
   }
 
-  if (sourceChange) {
-    hooks.onStart?.(sourceChange);
-    try {
-      if (sourceChange.action === 'create') {
-        sourceId = await createSource(client, sourceChange, tableChanges, inputs);
-        // PostHog's create ignores sync frequency and time of day (API.md §2.3): set them now.
-        createdIds = await setSchedules(client, sourceId, tableChanges);
-      } else if (sourceChange.action === 'update') {
-        // job_inputs merge over what PostHog holds; secrets are re-sent because a host change requires them.
-        const patch: Record<string, unknown> = {};
-        if (sourceChange.after && 'description' in sourceChange.after) patch.description = sourceChange.after.description;
-        if (sourceChange.after && 'config' in sourceChange.after) patch.job_inputs = inputs.config;
-        await client.updateSource(sourceId!, patch);
+  /** A body with every `{"$secret": PATH}` replaced by the resolved value. */
+  private fill(value: unknown): unknown {
+    if (Array.isArray(value)) return value.map((v) => this.fill(v));
+    if (value !== null && typeof value === 'object') {
+      const secret = (value as { $secret?: unknown }).$secret;
+      if (typeof secret === 'string' && Object.keys(value).length === 1) return this.secret(secret);
+      return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, this.fill(v)]));
+    }
+    return value;
+  }
+
+  private secret(path: string): unknown {
+    const [root, ...rest] = path.split('.');
+    let node: unknown = root === 'config' ? this.inputs?.config : root === 'webhook' ? this.inputs?.webhook : undefined;
+    for (const segment of rest) node = node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[segment] : undefined;
+    if (node === undefined) throw new Error(`Assertion failed: the secret ${path} of ${this.inputs?.source.name ?? 'this source'} is not resolved`);
+    return node;
+  }
+
+  private async readSchemaIds(): Promise<Map<string, string>> {
+    const ids = new Map((await this.client.getSource(this.id())).schemas.map((s) => [s.name, s.id]));
+    this.schemaIds = ids;
+    return ids;
+  }
+
+  private async schemaId(request: PlannedRequest): Promise<string> {
+    if (!request.schema_of) return schemaIdOf(request.path);
+    const table = request.schema_of;
+    const ids = this.schemaIds?.has(table) ? this.schemaIds : await this.readSchemaIds();
+    const id = ids.get(table);
+    if (!id) throw new Error(`PostHog did not discover "${table}" when refreshing the source's schemas`);
+    return id;
+  }
+
+  private id(): string {
+    if (!this.sourceId) throw new Error('Assertion failed: the source id is not known yet');
+    return this.sourceId;
+  }
+
+  private declaredSecret(): boolean {
+    const secret = this.inputs?.webhook?.signing_secret;
+    return typeof secret === 'string' && secret !== '';
+  }
+
+  private async send({ change, request }: Step): Promise<void> {
+    if (request.when && !(await this.holds(request.when, change))) return;
+    const body = this.fill(request.body) as Record<string, unknown>;
+    switch (request.op) {
+      case 'create_source':
+        this.sourceId = await this.createSource(body);
+        this.schemaIds = undefined;
+        return;
+      case 'update_source':
+        await this.client.updateSource(this.id(), body);
+        return;
+      case 'delete_source':
+        try {
+          await this.client.deleteSource(change.remote_id!);
+        } catch (error) {
+          if (!isNotFound(error)) throw error;
+          this.notes.set(change, 'already gone');
+        }
+        return;
+      case 'refresh_schemas':
+        await this.client.refreshSchemas(this.id());
+        this.schemaIds = undefined;
+        return;
+      case 'update_schema':
+        await this.client.updateSchema(await this.schemaId(request), body);
+        return;
+      case 'create_webhook':
+        await this.createWebhook(change);
+        return;
+      case 'update_webhook_inputs':
+        await this.client.updateWebhookInputs(this.id(), body.inputs as Record<string, unknown>);
+        this.secretStored.add(change);
+        return;
+      case 'check_webhook':
+        await this.checkWebhook(change);
+        return;
+      case 'enable_cdc':
+        // Reserved for CDC enablement on an existing source (API.md §2.12); this version never plans it.
+        throw new Error('Assertion failed: enable_cdc is not executed by this version of dwctl');
+    }
+  }
+
+  private async holds(condition: RequestCondition, change: Change): Promise<boolean> {
+    switch (condition) {
+      case 'webhook-not-registered': {
+        const answer = this.webhookAnswers.get(change);
+        if (answer) return !answer.success;
+        // After a create skipped because a webhook existed (or whose answer was lost): PostHog may have made
+        // the function but been refused by the provider, and then it waits for the signing secret.
+        const health = webhookHealth(await this.client.webhookInfo(this.id()), this.inputs?.info);
+        return health.exists && (health.disabled || health.pendingInputs.length > 0);
       }
-      record(sourceChange, 'applied', sourceId, null);
-    } catch (error) {
-      record(sourceChange, 'failed', sourceId, error);
-      skipRest([...tableChanges, ...(webhookChange ? [webhookChange] : []), ...deletes], `${sourceChange.address} failed`);
-      return results;
     }
   }
 
-  const applyWebhook = async (change: Change): Promise<boolean> => {
-    if (!registerFirst) hooks.onStart?.(change);
-    try {
-      const note = await ensureWebhook(client, sourceId!, inputs);
-      record(change, 'applied', sourceId, null, note);
-      return true;
-    } catch (error) {
-      record(change, 'failed', sourceId, error);
-      return false;
-    }
-  };
-  // On an existing source, a missing webhook is registered before tables switch to webhook sync: PostHog's
-  // schema update to sync_type webhook registers one itself when none exists, and refuses the table when
-  // the provider refuses that registration (API.md §2.13, §7), which no signing secret could then fix.
-  // The webhook change itself is finished after the tables (webhook.ts): their PATCHes drop the secret.
-  const registerFirst = webhookChange !== undefined && webhookChange.action === 'create' && sourceChange?.action !== 'create' && tableChanges.length > 0;
-  if (registerFirst) {
-    hooks.onStart?.(webhookChange);
-    try {
-      await registerWebhook(client, sourceId!, inputs);
-    } catch (error) {
-      record(webhookChange, 'failed', sourceId, error);
-      skipRest([...tableChanges, ...deletes], `${webhookChange.address} failed`);
-      return results;
-    }
-  }
-
-  if (sourceChange?.action === 'create') {
-    // The tables were created with the source, in the same request.
-    for (const change of tableChanges) {
-      hooks.onStart?.(change);
-      record(change, 'applied', createdIds.get(tableName(change)) ?? null, null);
-    }
-  } else if (tableChanges.length > 0) {
-    for (const change of tableChanges) hooks.onStart?.(change);
-    const outcome = await updateTables(client, sourceId!, tableChanges);
-    for (const change of tableChanges) {
-      const failure = outcome.failed.get(change.address);
-      record(change, failure === undefined ? 'applied' : 'failed', outcome.ids.get(change.address) ?? change.remote_id, failure ?? null);
-    }
-    if (outcome.failed.size > 0) {
-      skipRest([...(webhookChange ? [webhookChange] : []), ...deletes], 'table changes of this source failed');
-      return results;
-    }
-  }
-
-  if (webhookChange && !(await applyWebhook(webhookChange))) {
-    skipRest(deletes, `${webhookChange.address} failed`);
-    return results;
-  }
-  return applyDeletes();
-}
-
-/**
- * Create the source with every discovered table (declared ones on, the rest off). create is never blindly
- * retried: after an ambiguous failure the source is looked up by type and prefix first, and only when it
- * is not there is the create sent again.
- */
-async function createSource(client: PostHogWriter, change: Change, tables: Change[], inputs: SourceInputs): Promise<string> {
-  const after = change.after ?? {};
-  const declared = tables.filter((t) => t.action === 'create' && t.after).map((t) => ({ name: tableName(t), ...createSchema(t.after!) }));
-  const off = ((after.tables_off as string[] | undefined) ?? []).map((name) => ({ name, should_sync: false }));
-  // The plan shows the file's cdc block; the keys PostHog reads come from the type's CDC dialect.
-  const cdc = after.cdc !== undefined ? sourceModule(inputs.source.type).cdc : undefined;
-  const body = {
-    source_type: inputs.source.type,
-    prefix: inputs.source.prefix === '' ? null : inputs.source.prefix,
-    description: inputs.source.description,
-    payload: {
-      ...inputs.config,
-      schemas: [...declared, ...off],
-      ...(cdc ? cdc.createInputs(inputs.source.cdc) : {}),
-    },
-  };
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return (await client.createSource(body)).id;
-    } catch (error) {
-      // A refusal may be a lost race with another run that created this source after our plan.
-      if (!isAmbiguous(error)) throw await explainRefusedCreate(client, inputs.source.type, body.prefix, error);
-      if (attempt >= 3) throw error;
-      const existing = await client.findSource(inputs.source.type, body.prefix);
-      if (existing) return existing.id;
-    }
-  }
-}
-
-function tableName(change: Change): string {
-  return change.address.slice(`source.${change.source}.table.`.length);
-}
-
-function createSchema(after: Record<string, unknown>): Record<string, unknown> {
-  return {
-    should_sync: true,
-    sync_type: after.sync_type,
-    ...(after.incremental_field ? { incremental_field: after.incremental_field, incremental_field_type: after.incremental_field_type } : {}),
-    ...(after.primary_key_columns ? { primary_key_columns: after.primary_key_columns } : {}),
-    sync_time_of_day: after.sync_time_of_day ?? null,
-    ...(after.cdc_table_mode ? { cdc_table_mode: after.cdc_table_mode } : {}),
-  };
-}
-
-async function setSchedules(client: PostHogWriter, sourceId: string, tables: Change[]): Promise<Map<string, string>> {
-  const wanted = tables.filter((t) => t.action === 'create' && t.after);
-  if (wanted.length === 0) return new Map();
-  const remote = await client.getSource(sourceId);
-  const ids = new Map(remote.schemas.map((s) => [s.name, s]));
-  const updates = wanted.flatMap((t) => {
-    const schema = ids.get(tableName(t));
-    if (!schema) return [];
-    const frequency = t.after!.sync_frequency;
-    const time = t.after!.sync_time_of_day ?? null;
-    if (schema.sync_frequency === frequency && (schema.sync_time_of_day ?? null) === time) return [];
-    return [{ id: schema.id, sync_frequency: frequency, sync_time_of_day: time }];
-  });
-  if (updates.length > 0) await client.bulkUpdateSchemas(sourceId, updates);
-  return new Map(remote.schemas.map((s) => [s.name, s.id]));
-}
-
-/**
- * Table changes of an existing source in one bulk call. Tables PostHog has no schema row for yet are
- * discovered first (refresh_schemas). After a failed bulk call PostHog is read again, so each change is
- * reported as it really ended (PostHog saves the rest of a batch when some schemas fail).
- */
-async function updateTables(client: PostHogWriter, sourceId: string, changes: Change[]): Promise<{ failed: Map<string, string>; ids: Map<string, string> }> {
-  const failed = new Map<string, string>();
-  const ids = new Map<string, string>();
-  try {
-    let remote: RemoteSourceInfo | undefined;
-    if (changes.some((c) => c.remote_id === null)) {
-      await client.refreshSchemas(sourceId);
-      remote = await client.getSource(sourceId);
-    }
-    const byName = new Map<string, string>((remote?.schemas ?? []).map((s) => [s.name, s.id]));
-    const updates: Record<string, unknown>[] = [];
-    for (const change of changes) {
-      const id = change.remote_id ?? byName.get(tableName(change));
-      if (!id) {
-        failed.set(change.address, `PostHog did not discover "${tableName(change)}" when refreshing the source's schemas`);
-        continue;
+  /**
+   * create is never blindly retried: after an ambiguous failure the source is looked up by type and prefix
+   * first, and only when it is not there is the create sent again.
+   */
+  private async createSource(body: Record<string, unknown>): Promise<string> {
+    const sourceType = String(body.source_type);
+    const prefix = (body.prefix as string | null) ?? null;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return (await this.client.createSource(body)).id;
+      } catch (error) {
+        // A refusal may be a lost race with another run that created this source after our plan.
+        if (!isAmbiguous(error)) throw await explainRefusedCreate(this.client, sourceType, prefix, error);
+        if (attempt >= 3) throw error;
+        const existing = await this.client.findSource(sourceType, prefix);
+        if (existing) return existing.id;
       }
-      ids.set(change.address, id);
-      updates.push({ id, ...(change.action === 'create' ? { ...createSchema(change.after!), sync_frequency: change.after!.sync_frequency } : change.after) });
-    }
-    if (updates.length > 0) await client.bulkUpdateSchemas(sourceId, updates);
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    const after = await client.getSource(sourceId).catch(() => undefined);
-    for (const change of changes) {
-      if (failed.has(change.address)) continue;
-      const schema = after?.schemas.find((s) => s.name === tableName(change));
-      const landed = schema && change.after && Object.entries(change.after).every(([k, v]) => JSON.stringify((schema as unknown as Record<string, unknown>)[k] ?? null) === JSON.stringify(v ?? null));
-      if (!landed) failed.set(change.address, message);
     }
   }
-  return { failed, ids };
+
+  /**
+   * create_webhook only when webhook_info says none exists (each success registers another endpoint). When
+   * the provider refuses PostHog's registration, only a declared signing secret (for an endpoint the user
+   * registers by hand) lets the change go on.
+   */
+  private async createWebhook(change: Change): Promise<void> {
+    const id = this.id();
+    if ((await this.client.webhookInfo(id)).exists) return;
+    let answer: WebhookAnswer | undefined;
+    try {
+      answer = await this.client.createWebhook(id);
+    } catch (error) {
+      if (!isAmbiguous(error)) throw error;
+      if ((await this.client.webhookInfo(id)).exists) return;
+      answer = await this.client.createWebhook(id);
+    }
+    this.webhookAnswers.set(change, answer);
+    if (answer.success) return;
+    const url = answer.webhook_url ?? '(see the source in PostHog)';
+    if (!this.declaredSecret()) {
+      throw new Error(
+        `PostHog could not register the webhook: ${answer.error ?? 'unknown reason'} Register ${url} in the source's dashboard by hand, put its signing secret in webhook.signing_secret (as a reference), and run apply again.`,
+      );
+    }
+    this.notes.set(change, `PostHog could not register the webhook itself (${answer.error ?? 'no reason given'}); the configured signing secret is stored. Register this URL in the source's dashboard if it is not there yet: ${url}`);
+  }
+
+  /** The webhook as it must end: healthy, every event subscribed (API.md §7, setup-flow.md step 6). */
+  private async checkWebhook(change: Change): Promise<void> {
+    const info = await this.client.webhookInfo(this.id());
+    const url = info.webhook_url ?? this.webhookAnswers.get(change)?.webhook_url ?? null;
+    if (this.secretStored.has(change) && !this.notes.has(change)) {
+      this.notes.set(change, `The configured signing secret is stored. Register this URL in the source's dashboard if it is not there yet: ${url ?? '(see the source in PostHog)'}`);
+    }
+    const health = webhookHealth(info, this.inputs?.info);
+    if (health.exists && (health.disabled || health.pendingInputs.length > 0) && !this.declaredSecret()) {
+      throw new Error(
+        `The webhook is waiting for its signing secret (PostHog could not register the endpoint, or a table switched to webhook sync dropped the secret PostHog had stored): register ${url ?? "the source's webhook URL (see PostHog)"} in the source's dashboard by hand if it is not there yet, put its signing secret in webhook.signing_secret (as a reference), and run apply again.`,
+      );
+    }
+    const problems = webhookProblems(info, this.inputs?.info, { ignoreMissingEvents: true });
+    if (problems.length > 0) throw new Error(`The webhook is not healthy after apply: ${problems.join('; ')}.${url ? ` URL: ${url}` : ''}`);
+    // PostHog's key cannot add them (or the repair was not safe without a declared secret): only the user can.
+    if (health.missingEvents.length > 0) throw new Error(`Action needed: ${missingEventsText(health.missingEvents, url)}`);
+    // PostHog could not read the endpoint at the provider (typically a key without webhook read access, the
+    // same key that could not register it): not a failure, plan treats it as healthy too, but say so.
+    const external = info.external_status?.error;
+    if (external) this.notes.set(change, `${this.notes.has(change) ? `${this.notes.get(change)} ` : ''}PostHog cannot check the endpoint at the provider: ${external}`);
+  }
+
+  /**
+   * Schema PATCHes of one phase as one bulk_update_schemas (the client falls back to per-schema PATCH,
+   * API.md §12). After a failure PostHog is read again, so each change is reported as it really ended
+   * (PostHog saves the rest of a batch when some schemas fail).
+   */
+  private async sendSchemaBatch(steps: Step[]): Promise<void> {
+    const sent: { step: Step; id: string; body: Record<string, unknown> }[] = [];
+    for (const step of steps) {
+      try {
+        sent.push({ step, id: await this.schemaId(step.request), body: this.fill(step.request.body) as Record<string, unknown> });
+      } catch (error) {
+        this.fail(step.change, error);
+      }
+    }
+    if (sent.length === 0) return;
+    try {
+      await this.client.bulkUpdateSchemas(this.id(), sent.map((s) => ({ id: s.id, ...s.body })));
+    } catch (error) {
+      const after = await this.client.getSource(this.id()).catch(() => undefined);
+      for (const { step, id, body } of sent) {
+        const schema = after?.schemas.find((s) => s.id === id) as unknown as Record<string, unknown> | undefined;
+        const landed = schema !== undefined && Object.entries(body).every(([k, v]) => JSON.stringify(schema[k] ?? null) === JSON.stringify(v ?? null));
+        if (!landed) this.fail(step.change, error);
+      }
+    }
+  }
+}
+
+/** Why a change was skipped: what failed before it in its source's sequence. */
+function skipReason(failed: Change): string {
+  return failed.kind === 'table' ? 'table changes of this source failed' : `${failed.address} failed`;
+}
+
+/** The id in a planned `external_data_schemas/{id}/` path. */
+function schemaIdOf(path: string): string {
+  const match = /^external_data_schemas\/([^/]+)\/$/.exec(path);
+  if (!match || match[1] === '{schema_id}') throw new Error(`Assertion failed: no schema id in ${path}`);
+  return match[1]!;
+}
+
+function containsSecret(value: unknown): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  if (typeof (value as { $secret?: unknown }).$secret === 'string') return true;
+  return Object.values(value as Record<string, unknown>).some(containsSecret);
 }

@@ -1,5 +1,5 @@
 import { UsageProblem } from '../errors.js';
-import type { Plan } from '../plan/types.js';
+import { targetFromAddress, type Change, type Plan } from '../plan/types.js';
 import { readTextFile } from './files.js';
 
 const ACTIONS = new Set(['create', 'update', 'delete', 'no-op']);
@@ -26,5 +26,17 @@ export async function readPlanFile(cwd: string, file: string): Promise<Plan> {
     return typeof change !== 'object' || change === null || typeof change.address !== 'string' || typeof change.source !== 'string' || !ACTIONS.has(String(change.action)) || !KINDS.has(String(change.kind));
   });
   if (bad >= 0) throw new UsageProblem(`${file}: changes[${bad}] is not a plan change (expected address, source, kind and action)`);
+  // A plan written before changes carried their target and requests (dwctl 0.1): read the target from the
+  // address, so it can be shown. It is never applied as written (apply recomputes the plan and compares).
+  for (const [index, change] of (plan.changes as Change[]).entries()) {
+    if (change.target === undefined) {
+      const target = targetFromAddress(change);
+      if (!target) throw new UsageProblem(`${file}: changes[${index}] has an address that does not fit its kind and source`);
+      change.target = target as never;
+    }
+    if (change.target === null || typeof change.target !== 'object' || change.target.kind !== change.kind) throw new UsageProblem(`${file}: changes[${index}] has a target that does not fit its kind`);
+    if (change.kind === 'table' && typeof change.target.table !== 'string') throw new UsageProblem(`${file}: changes[${index}] is a table change without a table in its target`);
+    change.requests ??= [];
+  }
   return plan as Plan;
 }

@@ -3,15 +3,14 @@ import { isIgnored } from '../config/unmanaged.js';
 import { toPointer } from '../diagnostics/diagnostic.js';
 import { warehouseTableName } from '../sources/index.js';
 import type { RemoteSourceInfo } from './observed.js';
-import type { Change } from './types.js';
+import { deleteSourceRequest, PHASE } from './requests.js';
+import type { Change, Pending, SourceChange } from './types.js';
 
 /**
  * A source's lifecycle beyond create and update (issue 14): sources other teams own (`unmanaged.ignore`),
  * deletes, and prefix moves (`moved_from`). Pure: the planner calls these with what it observed.
  */
 
-/** A planned change before its position in the file is looked up (as in plan.ts). */
-export type LifecycleChange = Omit<Change, 'position'>;
 
 /** PostHog stores a blank prefix as null; identity is type + prefix (contract §1). */
 function sameSource(type: string, prefix: string, remote: Pick<RemoteSourceInfo, 'source_type' | 'prefix'>): boolean {
@@ -53,35 +52,36 @@ export function deletedSource(remote: RemoteSourceInfo): Record<string, unknown>
   };
 }
 
-/** The address of a remote source that is not (or no longer) declared. */
-export function remoteAddress(remote: Pick<RemoteSourceInfo, 'source_type' | 'prefix'>): string {
-  return `remote.${remote.source_type}.${remote.prefix ?? ''}`;
+/** The target of a remote source that is not (or no longer) declared (its address is `remote.TYPE.PREFIX`). */
+function remoteTarget(source: string, remote: Pick<RemoteSourceInfo, 'source_type' | 'prefix'>): SourceChange['target'] {
+  return { source, kind: 'source', undeclared: { source_type: remote.source_type, prefix: remote.prefix ?? '' } };
 }
 
 /** `--prune`: an undeclared source is deleted. */
-export function pruneChange(remote: RemoteSourceInfo): LifecycleChange {
+export function pruneChange(remote: RemoteSourceInfo): Pending<SourceChange> {
+  const source = `${remote.source_type}:${remote.prefix ?? ''}`;
   return {
-    address: remoteAddress(remote),
     kind: 'source',
     source_type: remote.source_type,
     action: 'delete',
     remote_id: remote.id,
-    source: `${remote.source_type}:${remote.prefix ?? ''}`,
+    source,
     before: deletedSource(remote),
     after: null,
     reason: 'not declared in the file, and --prune was given: the source, all its tables and their synced data are deleted',
     path: '',
+    target: remoteTarget(source, remote),
+    requests: [deleteSourceRequest(remote.id, PHASE.source)],
   };
 }
 
 /**
  * `moved_from`: the old source is deleted in the same plan as the new one is created. The delete belongs
- * to the declared source (same `source`), so apply runs it in that source's sequence, after the create and
- * only when everything before it succeeded; sortChanges puts it last.
+ * to the declared source (same `source`) and its request is in the last phase, so apply sends it after
+ * everything else of that source and only when all of it succeeded; sortChanges lists it last.
  */
-export function moveDeleteChange(source: DesiredSource, old: RemoteSourceInfo): LifecycleChange {
+export function moveDeleteChange(source: DesiredSource, old: RemoteSourceInfo): Pending<SourceChange> {
   return {
-    address: remoteAddress(old),
     kind: 'source',
     source_type: old.source_type,
     action: 'delete',
@@ -91,6 +91,8 @@ export function moveDeleteChange(source: DesiredSource, old: RemoteSourceInfo): 
     after: null,
     reason: `${source.name} moved from prefix "${source.moved_from}" to "${source.prefix}": the old source, all its tables and their synced data are deleted after the new source is in place`,
     path: toPointer(['sources', source.name, 'moved_from']),
+    target: remoteTarget(source.name, old),
+    requests: [deleteSourceRequest(old.id, PHASE.deleteLast)],
   };
 }
 

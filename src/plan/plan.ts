@@ -5,6 +5,7 @@ import { fromPointer, makeDiagnostic, sortDiagnostics, toPointer, type Diagnosti
 import { closest, didYouMean } from '../lint/suggest.js';
 import { offeredSyncTypes, primaryKeySource, sourceModule, unavailableReason, warehouseTableName, type CdcTableMode } from '../sources/index.js';
 import { isSecretPath, type SourceCatalog, type SourceTypeInfo, type SyncFrequency } from '../wizard/catalog.js';
+import { webhookHealth } from '../sources/webhooks.js';
 import type { DiscoveredTableInfo, ObservedSource, ObservedState, RemoteSchemaInfo, RemoteSourceInfo } from './observed.js';
 import { planDigest, summarise } from './binding.js';
 import { KEY_CHANGE_REFUSAL, keyForSwitch, lacksIncrementalKey, refusesKeyChange } from './keys.js';
@@ -12,7 +13,22 @@ import { credentialUpdate, storedCredentialsFailure, storedCredentialsWarning } 
 import { cheaperAlternative, incrementalFieldRisks, isCreatedAtField, isUpdatedAtField, realCandidates, recommend, SYNCS_PER_MONTH } from './recommend.js';
 import { deleteLast, movedFrom, moveDeleteChange, movedTo, ownedElsewhere, prefixChangeMessage, pruneChange, renameCandidates } from './lifecycle.js';
 import { declaredSettings, readOnlyMessage, type ReadOnlyInfo } from './read-only.js';
-import { SENSITIVE, type Action, type BlockedSource, type Change, type CostLine, type Plan } from './types.js';
+import { addressOf, SENSITIVE, type Action, type BlockedSource, type Change, type CostLine, type Plan, type Pending, type PlannedRequest, type TableChange } from './types.js';
+import {
+  checkWebhookRequest,
+  createSchemaEntry,
+  createSourceRequest,
+  createWebhookRequest,
+  enableSchemaBody,
+  PHASE,
+  refreshSchemasRequest,
+  replaceSecretLeaves,
+  updateSchemaRequest,
+  updateSourceRequest,
+  updateWebhookInputsRequest,
+  withSecretPlaceholders,
+  type TableSettings,
+} from './requests.js';
 import { budgetExceeded, costLine, formatRows, observedRowsPerMonth, rowCountFor, summariseCost } from './cost.js';
 
 /** Where things are in the file, so plan diagnostics point at the YAML node they concern. */
@@ -42,23 +58,14 @@ export interface PlanInput {
   maxRowsPerMonth?: number | null;
 }
 
-/** The table settings PostHog will hold, as the plan shows them and apply sends them. */
-export interface TableSettings {
-  should_sync: boolean;
-  sync_type: string;
-  incremental_field: string | null;
-  incremental_field_type: string | null;
-  primary_key_columns: string[] | null;
-  sync_frequency: SyncFrequency;
-  sync_time_of_day: string | null;
-  /** CDC tables only (absent otherwise): how PostHog stores the change stream (API.md §2.3, §2.13). */
-  cdc_table_mode?: CdcTableMode;
-}
+export type { TableSettings } from './requests.js';
 
-/** A change before its position in the file is looked up. */
-type PendingChange = Omit<Change, 'position'>;
+type PendingChange = Pending;
 
 const COSTLY_ROWS_PER_MONTH = 10_000_000;
+
+/** The frequency PostHog gives a schema it creates (API.md §2.3 step 17, §6); CDC dialects have their own. */
+const CREATE_DEFAULT_FREQUENCY: SyncFrequency = '6hour';
 
 /** Identity is type + prefix (contract §1); PostHog stores a blank prefix as null. */
 export function sameIdentity(type: string, prefix: string, remote: Pick<RemoteSourceInfo, 'source_type' | 'prefix'>): boolean {
@@ -103,10 +110,18 @@ export function planChanges(input: PlanInput): Plan {
     report('rows-budget-exceeded', overBudget.message, ['sources', name, 'tables', table], 'key');
   }
 
-  const sorted = sortChanges(changes).map((change) => ({
-    ...change,
-    position: change.path ? positions.span(fromPointer(change.path), 'key') : null,
-  }));
+  const sorted = sortChanges(changes).map((change) => {
+    // The fields of the first plan format first, then the structured target and the requests (contract §6: only additions).
+    const { target, requests, ...fields } = change;
+    return {
+      address: addressOf(target),
+      ...fields,
+      position: change.path ? positions.span(fromPointer(change.path), 'key') : null,
+      target,
+      // A read-only plan is never applied: it lists no requests (its values are not all resolved).
+      requests: readOnly ? [] : requests,
+    } as Change;
+  });
   const sortedDiagnostics = sortDiagnostics(diagnostics);
   const summary = summarise(sorted);
   const hasErrors = sortedDiagnostics.some((d) => d.severity === 'error');
@@ -179,7 +194,6 @@ function planSource(ctx: SourceContext): void {
     planNewSource(ctx, settings, discoveredNames);
     if (webhookTables.length > 0) {
       ctx.changes.push({
-        address: `source.${source.name}.webhook`,
         kind: 'webhook',
         action: 'create',
         remote_id: null,
@@ -188,6 +202,9 @@ function planSource(ctx: SourceContext): void {
         after: webhookAfter(source, webhookTables),
         reason: 'tables sync by webhook: register the webhook with the source, then verify it',
         path: toPointer([...sourcePath, 'tables']),
+        target: { source: source.name, kind: 'webhook' },
+        // The source's create sets no sync type by PATCH, so nothing drops the secret PostHog stores here.
+        requests: createWebhookRequests(source, null, PHASE.webhook, false),
       });
     }
     return;
@@ -196,6 +213,20 @@ function planSource(ctx: SourceContext): void {
   const detectedKeys = new Map(seen.discovery?.ok ? seen.discovery.tables.map((t) => [t.table, t.detected_primary_keys] as const) : []);
   planExistingSource(ctx, remote, settings, detectedKeys);
   if (webhookTables.length > 0) planWebhook(ctx, remote, webhookTables);
+}
+
+/**
+ * Register a webhook and verify it. The declared signing secret is stored after the registration when a
+ * table PATCH of this plan drops the one PostHog stored (`resend`, API.md §12), else only when the provider
+ * refused PostHog's registration (the user registered the URL by hand).
+ */
+function createWebhookRequests(source: DesiredSource, sourceId: string | null, phase: number, resend: boolean): PlannedRequest[] {
+  const secret = source.webhook?.signing_secret !== undefined;
+  return [
+    createWebhookRequest(sourceId, phase),
+    ...(secret ? [updateWebhookInputsRequest(sourceId, PHASE.webhook, resend ? undefined : 'webhook-not-registered')] : []),
+    checkWebhookRequest(sourceId, PHASE.webhook),
+  ];
 }
 
 /** Check a declared table against discovery; returns the settings PostHog will hold, or reports why not. */
@@ -348,8 +379,19 @@ function planNewSource(ctx: SourceContext, settings: Map<string, TableSettings>,
   const { source, info, seen, changes, observed, report } = ctx;
   const declared = new Set(source.tables.map((t) => t.name));
   const cdcTables = source.tables.filter((t) => t.sync === 'cdc');
+  const config = seen.resolvedConfig ?? source.config;
+  const tablesOff = discoveredNames ? discoveredNames.filter((n) => !declared.has(n)).sort(compareNames) : [];
+  const cdc = sourceModule(source.type).cdc;
+  const create = createSourceRequest({
+    sourceType: source.type,
+    prefix: source.prefix,
+    description: source.description,
+    config: withSecretPlaceholders(config, info),
+    // PostHog's create takes every discovered table: declared ones on, the others off (setup-flow.md).
+    schemas: [...source.tables.flatMap((t) => (settings.has(t.name) ? [createSchemaEntry(t.name, settings.get(t.name)!)] : [])), ...tablesOff.map((name) => ({ name, should_sync: false }))],
+    cdc: cdcTables.length > 0 && cdc ? { dialect: cdc, settings: source.cdc } : undefined,
+  });
   changes.push({
-    address: `source.${source.name}`,
     kind: 'source',
     source_type: source.type,
     action: 'create',
@@ -360,18 +402,23 @@ function planNewSource(ctx: SourceContext, settings: Map<string, TableSettings>,
       source_type: source.type,
       prefix: source.prefix,
       description: source.description,
-      config: maskSecrets(seen.resolvedConfig ?? source.config, info),
-      // PostHog's create takes every discovered table: declared ones on, these off (setup-flow.md).
-      ...(discoveredNames ? { tables_off: discoveredNames.filter((n) => !declared.has(n)).sort(compareNames) } : {}),
+      config: maskSecrets(config, info),
+      ...(discoveredNames ? { tables_off: tablesOff } : {}),
       ...(cdcTables.length > 0 ? { cdc: cdcSettings(source) } : {}),
     },
     reason: `no ${source.type} source with prefix "${source.prefix}" exists in project ${observed.projectId}`,
     path: toPointer(['sources', source.name]),
+    target: { source: source.name, kind: 'source' },
+    requests: [create],
   });
   for (const table of source.tables) {
     const after = settings.get(table.name);
     if (!after) continue;
-    changes.push(tableChange(source, table.name, 'create', null, null, { ...after }, 'declared in the file; created with the source'));
+    // PostHog's create ignores the frequency and sets its default (6hour; CDC tables the dialect's, API.md §2.3,
+    // §6): a frequency that differs is set once the schema exists, by its id read after the create.
+    const createDefault = after.sync_type === 'cdc' && cdc ? cdc.defaultFrequency : CREATE_DEFAULT_FREQUENCY;
+    const schedule = after.sync_frequency === createDefault ? [] : [updateSchemaRequest(null, table.name, { sync_frequency: after.sync_frequency })];
+    changes.push(tableChange(source, table.name, 'create', null, null, { ...after }, 'declared in the file; created with the source', schedule));
   }
   // A renamed prefix looks like a new source next to an undeclared one of the same type.
   const orphans = renameCandidates(source, ctx.desired, observed.remoteSources);
@@ -413,8 +460,13 @@ function planExistingSource(ctx: SourceContext, remote: RemoteSourceInfo, settin
     if (failure) ctx.report('stored-credentials-failing', storedCredentialsWarning(source.name, failure), ['sources', source.name, 'config'], 'key');
   }
   const sourceChanged = Object.keys(sourceAfter).length > 0;
+  // job_inputs merge over what PostHog holds (API.md §2.5): the whole config with every secret, which a host
+  // change requires and a rotation is.
+  const patch = {
+    ...('description' in sourceAfter ? { description: source.description } : {}),
+    ...('config' in sourceAfter ? { job_inputs: withSecretPlaceholders(seen.resolvedConfig ?? source.config, info) } : {}),
+  };
   changes.push({
-    address: `source.${source.name}`,
     kind: 'source',
     source_type: source.type,
     action: sourceChanged ? 'update' : 'no-op',
@@ -428,15 +480,22 @@ function planExistingSource(ctx: SourceContext, remote: RemoteSourceInfo, settin
         ? `the file's ${Object.keys(sourceAfter).join(' and ')} differ from PostHog's; credentials are re-sent with the update`
         : 'in sync',
     path: toPointer(['sources', source.name]),
+    target: { source: source.name, kind: 'source' },
+    requests: sourceChanged ? [updateSourceRequest(remote.id, patch)] : [],
   });
 
   const remoteByName = new Map(remote.schemas.map((s) => [s.name, s]));
+  let refreshPlanned = false;
   for (const table of source.tables) {
     const desiredSettings = settings.get(table.name);
     if (!desiredSettings) continue;
     const schema = remoteByName.get(table.name);
     if (!schema) {
-      changes.push(tableChange(source, table.name, 'create', null, null, { ...desiredSettings }, 'PostHog has no schema row for this table yet: schemas are refreshed, then it is enabled'));
+      // One refresh_schemas per source, carried by the first table that needs it; the PATCH finds the new
+      // schema's id by name after it.
+      const requests = [...(refreshPlanned ? [] : [refreshSchemasRequest(remote.id)]), updateSchemaRequest(null, table.name, enableSchemaBody(desiredSettings))];
+      refreshPlanned = true;
+      changes.push(tableChange(source, table.name, 'create', null, null, { ...desiredSettings }, 'PostHog has no schema row for this table yet: schemas are refreshed, then it is enabled', requests));
       continue;
     }
     const diff = diffTable(desiredSettings, schema, table, source.type);
@@ -457,8 +516,10 @@ function planExistingSource(ctx: SourceContext, remote: RemoteSourceInfo, settin
       );
       continue;
     }
-    if (diff) changes.push(tableChange(source, table.name, 'update', schema.id, diff.before, diff.after, `settings differ: ${differingKeys(diff).join(', ')}`));
-    else changes.push(tableChange(source, table.name, 'no-op', schema.id, null, null, 'in sync'));
+    // PostHog refuses incremental-field or key edits without the sync type in the same request (API.md §2.13):
+    // diffTable puts it in `after`, which is the PATCH body.
+    if (diff) changes.push(tableChange(source, table.name, 'update', schema.id, diff.before, diff.after, `settings differ: ${differingKeys(diff).join(', ')}`, [updateSchemaRequest(schema.id, table.name, { ...diff.after })]));
+    else changes.push(tableChange(source, table.name, 'no-op', schema.id, null, null, 'in sync', []));
   }
   // Tables dropped from the file are disabled, never deleted (contract §1).
   const declared = new Set(source.tables.map((t) => t.name));
@@ -478,7 +539,9 @@ function planExistingSource(ctx: SourceContext, remote: RemoteSourceInfo, settin
         }),
       );
       changes.push({
-        ...tableChange(source, schema.name, 'update', schema.id, { should_sync: true }, { should_sync: false }, 'syncing in PostHog but not declared in the file: disabled (its synced data is kept)'),
+        ...tableChange(source, schema.name, 'update', schema.id, { should_sync: true }, { should_sync: false }, 'syncing in PostHog but not declared in the file: disabled (its synced data is kept)', [
+          updateSchemaRequest(schema.id, schema.name, { should_sync: false }),
+        ]),
         path: toPointer(['sources', source.name, 'tables']),
       });
     }
@@ -488,20 +551,24 @@ function planExistingSource(ctx: SourceContext, remote: RemoteSourceInfo, settin
 function planWebhook(ctx: SourceContext, remote: RemoteSourceInfo, webhookTables: string[]): void {
   const { source, seen, changes } = ctx;
   const info = seen.webhook;
-  const address = `source.${source.name}.webhook`;
+  const target = { source: source.name, kind: 'webhook' } as const;
   const path = toPointer(['sources', source.name, 'tables']);
-  if (!info?.exists) {
-    changes.push({ address, kind: 'webhook', action: 'create', remote_id: remote.id, source: source.name, before: null, after: webhookAfter(source, webhookTables), reason: 'no webhook is registered for this source', path });
-    return;
-  }
-  const pending = pendingInputs(ctx.info, info.inputs);
-  const missing = [...(info.missing_events ?? [])].sort();
-  const disabled = info.hog_function?.enabled === false;
-  const externalStatus = info.external_status?.status;
-  const unhealthy = externalStatus !== undefined && externalStatus !== null && externalStatus !== 'enabled';
+  const secret = source.webhook?.signing_secret !== undefined;
   // Table PATCHes setting sync_type webhook replace the function's inputs (API.md §12): the secret goes with them.
   const switching = secretDroppingTables(ctx.changes, source.name);
-  if (switching.length > 0 && source.webhook?.signing_secret === undefined) {
+  if (!info?.exists) {
+    // A missing webhook is registered before tables change: PostHog's schema update to sync_type webhook
+    // registers one itself when none exists, and refuses the table when the provider refuses that
+    // registration (API.md §2.13, §7), which no signing secret could then fix.
+    const tablesChange = changes.some((c) => c.kind === 'table' && c.source === source.name && c.action !== 'no-op');
+    const requests = createWebhookRequests(source, remote.id, tablesChange ? PHASE.webhookFirst : PHASE.webhook, switching.length > 0);
+    changes.push({ kind: 'webhook', action: 'create', remote_id: remote.id, source: source.name, before: null, after: webhookAfter(source, webhookTables), reason: 'no webhook is registered for this source', path, target, requests });
+    return;
+  }
+  const { pendingInputs: pending, missingEvents: missing, disabled, unhealthyStatus } = webhookHealth(info, ctx.info);
+  const healthy = pending.length === 0 && missing.length === 0 && !disabled && !unhealthyStatus;
+  const remoteId = info.hog_function?.id ?? remote.id;
+  if (switching.length > 0 && !secret) {
     ctx.report(
       'webhook-secret-dropped',
       `Setting ${switching.join(', ')} to webhook sync makes PostHog drop the webhook's signing secret, and dwctl can only store it again from the file. Put the endpoint's signing secret (the provider's dashboard shows it) in webhook.signing_secret as a reference.`,
@@ -509,55 +576,60 @@ function planWebhook(ctx: SourceContext, remote: RemoteSourceInfo, webhookTables
       'key',
     );
   }
-  if (switching.length > 0 && pending.length === 0 && missing.length === 0 && !disabled && !unhealthy) {
+  if (switching.length > 0 && healthy) {
     changes.push({
-      address,
       kind: 'webhook',
       action: 'update',
-      remote_id: info.hog_function?.id ?? remote.id,
+      remote_id: remoteId,
       source: source.name,
       before: { signing_secret: SENSITIVE },
       after: { signing_secret: SENSITIVE },
       reason: `the schema update of ${switching.join(', ')} replaces the webhook's inputs: the signing secret is stored again afterwards`,
       path,
+      target,
+      requests: [...(secret ? [updateWebhookInputsRequest(remote.id, PHASE.webhook)] : []), checkWebhookRequest(remote.id, PHASE.webhook)],
     });
     return;
   }
-  if (pending.length === 0 && missing.length === 0 && !disabled && !unhealthy) {
-    changes.push({ address, kind: 'webhook', action: 'no-op', remote_id: info.hog_function?.id ?? remote.id, source: source.name, before: null, after: null, reason: 'registered, enabled and subscribed to every event', path });
+  if (healthy) {
+    changes.push({ kind: 'webhook', action: 'no-op', remote_id: remoteId, source: source.name, before: null, after: null, reason: 'registered, enabled and subscribed to every event', path, target, requests: [] });
     return;
   }
+  // A second create_webhook would register a second endpoint. PostHog reconciles the subscribed events when a
+  // table is set to webhook sync (API.md §2.13): a table of this plan that switches does it, else one PATCH of a
+  // webhook table. That PATCH drops the signing secret, so it is sent only when the file declares one to restore.
+  const reconcileWith = missing.length > 0 && secret && switching.length === 0 ? remote.schemas.find((s) => s.should_sync && s.sync_type === 'webhook') : undefined;
+  const storeSecret = secret && (pending.length > 0 || disabled || switching.length > 0 || reconcileWith !== undefined);
   changes.push({
-    address,
     kind: 'webhook',
     action: 'update',
-    remote_id: info.hog_function?.id ?? remote.id,
+    remote_id: remoteId,
     source: source.name,
-    before: { enabled: !disabled, missing_events: missing, pending_inputs: pending, ...(unhealthy ? { status: externalStatus } : {}) },
+    before: { enabled: !disabled, missing_events: missing, pending_inputs: pending, ...(unhealthyStatus ? { status: unhealthyStatus } : {}) },
     after: { ...webhookAfter(source, webhookTables), enabled: true, missing_events: [], pending_inputs: [] },
-    reason: [pending.length ? `inputs pending: ${pending.join(', ')}` : '', missing.length ? `${missing.length} events missing` : '', disabled ? 'disabled' : '', unhealthy ? `status ${externalStatus}` : '']
+    reason: [pending.length ? `inputs pending: ${pending.join(', ')}` : '', missing.length ? `${missing.length} events missing` : '', disabled ? 'disabled' : '', unhealthyStatus ? `status ${unhealthyStatus}` : '']
       .filter(Boolean)
       .join('; '),
     path,
+    target,
+    requests: [
+      ...(reconcileWith ? [updateSchemaRequest(reconcileWith.id, reconcileWith.name, { sync_type: 'webhook' }, PHASE.webhook)] : []),
+      ...(storeSecret ? [updateWebhookInputsRequest(remote.id, PHASE.webhook)] : []),
+      checkWebhookRequest(remote.id, PHASE.webhook),
+    ],
   });
 }
 
 /** Tables of the source whose planned update or enablement sends sync_type webhook (each runs PostHog's webhook step). */
 function secretDroppingTables(changes: readonly PendingChange[], source: string): string[] {
   return changes
-    .filter((c) => c.kind === 'table' && c.source === source && c.action !== 'no-op' && c.after?.sync_type === 'webhook')
-    .map((c) => c.address.slice(`source.${source}.table.`.length))
+    .filter((c): c is Pending<TableChange> => c.kind === 'table' && c.source === source && c.action !== 'no-op' && c.requests.some((r) => r.op === 'update_schema' && (r.body as Record<string, unknown>).sync_type === 'webhook'))
+    .map((c) => c.target.table)
     .sort(compareNames);
 }
 
 function webhookAfter(source: DesiredSource, tables: string[]): Record<string, unknown> {
   return { tables: [...tables].sort(compareNames), ...(source.webhook?.signing_secret !== undefined ? { signing_secret: SENSITIVE } : {}) };
-}
-
-/** Required webhook inputs PostHog does not have (webhook_info shows set inputs, masked). */
-function pendingInputs(info: SourceTypeInfo | undefined, inputs: Record<string, unknown> | null | undefined): string[] {
-  if (!info) return [];
-  return info.webhookFields.filter((f) => 'required' in f && f.required && !(inputs && f.name in inputs)).map((f) => f.name);
 }
 
 function planUndeclared(desired: DesiredState, observed: ObservedState, prune: boolean, changes: PendingChange[], report: (code: DiagnosticCode, message: string, path: readonly string[], anchor?: Anchor) => void): void {
@@ -576,9 +648,17 @@ function planUndeclared(desired: DesiredState, observed: ObservedState, prune: b
   }
 }
 
-function tableChange(source: DesiredSource, table: string, action: Action, remoteId: string | null, before: Record<string, unknown> | null, after: Record<string, unknown> | null, reason: string): PendingChange {
+function tableChange(
+  source: DesiredSource,
+  table: string,
+  action: Action,
+  remoteId: string | null,
+  before: Record<string, unknown> | null,
+  after: Record<string, unknown> | null,
+  reason: string,
+  requests: PlannedRequest[],
+): Pending<TableChange> {
   return {
-    address: `source.${source.name}.table.${table}`,
     kind: 'table',
     action,
     remote_id: remoteId,
@@ -588,6 +668,8 @@ function tableChange(source: DesiredSource, table: string, action: Action, remot
     after,
     reason,
     path: toPointer(['sources', source.name, 'tables', table]),
+    target: { source: source.name, kind: 'table', table },
+    requests,
   };
 }
 
@@ -676,20 +758,13 @@ function setPath(target: Record<string, unknown>, path: readonly string[], value
 
 /** The config as the plan shows it: secret fields replaced by "(sensitive)". */
 export function maskSecrets(config: Record<string, unknown>, info: SourceTypeInfo | undefined): Record<string, unknown> {
-  const walk = (value: unknown, path: string[]): unknown => {
-    if (info && isSecretPath(info, path) && value !== undefined && value !== null && value !== '') return SENSITIVE;
-    if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-      return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, walk(v, [...path, k])]));
-    }
-    return value;
-  };
-  return walk(config, []) as Record<string, unknown>;
+  return replaceSecretLeaves(config, info, () => SENSITIVE);
 }
 
 const KIND_ORDER = { source: 0, table: 1, webhook: 2 } as const;
 
 function sortChanges(changes: PendingChange[]): PendingChange[] {
-  return [...changes].sort((a, b) => compareNames(a.source, b.source) || deleteLast(a, b) || KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || compareNames(a.address, b.address));
+  return [...changes].sort((a, b) => compareNames(a.source, b.source) || deleteLast(a, b) || KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || compareNames(addressOf(a.target), addressOf(b.target)));
 }
 
 /** How PostHog syncs a table now (its null frequency is "never", API.md §6). */

@@ -7,22 +7,115 @@ import type { Diagnostic, Span } from '../diagnostics/diagnostic.js';
 export type Action = 'create' | 'update' | 'delete' | 'no-op';
 export type ChangeKind = 'source' | 'table' | 'webhook';
 
-export interface Change {
-  /** `source.NAME`, `source.NAME.table.TABLE`, `source.NAME.webhook`. */
+/**
+ * Where a change applies, structured; the plan's string `address` is derived from it (addressOf).
+ * `undeclared` marks a PostHog source the file does not declare (any more): a pruned source, or the old
+ * source of a `moved_from`. Its address is `remote.TYPE.PREFIX`.
+ */
+export type Target =
+  | { source: string; kind: 'source'; undeclared?: { source_type: string; prefix: string } }
+  | { source: string; kind: 'table'; table: string }
+  | { source: string; kind: 'webhook' };
+
+export function addressOf(target: Target): string {
+  switch (target.kind) {
+    case 'source':
+      return target.undeclared ? `remote.${target.undeclared.source_type}.${target.undeclared.prefix}` : `source.${target.source}`;
+    case 'table':
+      return `source.${target.source}.table.${target.table}`;
+    case 'webhook':
+      return `source.${target.source}.webhook`;
+  }
+}
+
+/**
+ * The target of a change in a plan file written before targets existed (dwctl 0.1 without requests), read back
+ * from its address; undefined when the address does not fit its kind and source.
+ */
+export function targetFromAddress(change: { kind: ChangeKind; source: string; address: string }): Target | undefined {
+  const { kind, source, address } = change;
+  const remote = /^remote\.([^.]+)\.(.*)$/.exec(address);
+  if (kind === 'source' && remote) return { source, kind, undeclared: { source_type: remote[1]!, prefix: remote[2]! } };
+  if (kind === 'source' && address === `source.${source}`) return { source, kind };
+  if (kind === 'webhook' && address === `source.${source}.webhook`) return { source, kind };
+  const tablePrefix = `source.${source}.table.`;
+  if (kind === 'table' && address.startsWith(tablePrefix) && address.length > tablePrefix.length) return { source, kind, table: address.slice(tablePrefix.length) };
+  return undefined;
+}
+
+/**
+ * A value apply fills in when it sends a request. Secrets: `{"$secret": "config.password"}` (a path into the
+ * source's resolved config, or `webhook.signing_secret`; the plan never holds the value). Ids known only at
+ * apply time appear in a request's path as `{source_id}` (the source created earlier in the same apply) and
+ * `{schema_id}` (the schema of the request's `schema_of` table, read after create or refresh_schemas).
+ */
+export interface SecretPlaceholder {
+  $secret: string;
+}
+
+/**
+ * The PostHog operations a plan can contain. Each names one endpoint (API.md) and the safety rules apply
+ * attaches to it; apply maps it to a client call and nothing else:
+ * - create_source: after an ambiguous failure, look the source up by type+prefix before re-sending.
+ * - update_source: PATCH job_inputs (merged over what PostHog holds, API.md §2.5): the whole config with every
+ *   secret, which a host change needs and credential rotation is (§12).
+ * - delete_source: a 404 means already gone.
+ * - update_schema: the schema PATCHes of one phase travel as one bulk_update_schemas (the client falls back
+ *   to per-schema PATCH, API.md §12); after a failed batch the source is re-read so each table is reported
+ *   as it really ended. A webhook change's own PATCH (event reconciliation) is sent alone.
+ * - create_webhook: never sent when webhook_info says one exists (each success registers another endpoint);
+ *   success:false without a declared signing secret fails the change with what the user must do.
+ * - update_webhook_inputs: the declared signing secret (API.md §7).
+ * - check_webhook: webhook_info, failing the change unless the webhook is healthy (sources/webhooks.ts);
+ *   events PostHog's key cannot add are one action-needed failure listing them.
+ * - enable_cdc: CDC enablement on an existing source (API.md §2.12, §12), before its tables switch to cdc.
+ */
+export type RequestOp =
+  | 'create_source'
+  | 'update_source'
+  | 'delete_source'
+  | 'refresh_schemas'
+  | 'update_schema'
+  | 'create_webhook'
+  | 'update_webhook_inputs'
+  | 'check_webhook'
+  | 'enable_cdc';
+
+/**
+ * Only the conditions a response can decide, never a plan-time fact:
+ * - webhook-not-registered: the create_webhook of this change answered success:false (the provider refused
+ *   PostHog's registration), or the webhook it found waits for a required input or is disabled.
+ */
+export type RequestCondition = 'webhook-not-registered';
+
+export interface PlannedRequest {
+  op: RequestOp;
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  /** Relative to /api/environments/{project_id}/ (API.md §1). */
+  path: string;
+  /** The JSON body exactly as sent, secrets as SecretPlaceholder; null for none. */
+  body: unknown;
+  /**
+   * Order within the source (PHASE in plan/requests.ts): every request of a phase is sent before the next
+   * phase starts, and a failure skips every later phase of that source.
+   */
+  phase: number;
+  /** The table whose schema id fills `{schema_id}` in the path. */
+  schema_of?: string;
+  when?: RequestCondition;
+}
+
+interface ChangeBase {
+  /** `source.NAME`, `source.NAME.table.TABLE`, `source.NAME.webhook`, `remote.TYPE.PREFIX`: addressOf(target). */
   address: string;
-  kind: ChangeKind;
   action: Action;
   /** PostHog's id of the source or schema; null for what does not exist yet. */
   remote_id: string | null;
-  /** Source changes only: the source type (for display; also on no-op and update changes, whose before/after hold only differences). */
-  source_type?: string;
   /** The declared source's name (or the remote source's label for an undeclared one). */
   source: string;
-  /** Tables only: the name users query in PostHog, lower(prefix + type + "_" + table). */
-  warehouse_table?: string;
   /** Create: null. Update: the differing fields as they are. Delete: what is deleted. */
   before: Record<string, unknown> | null;
-  /** Create/update: the fields as they will be. Delete: null. Secrets are "(sensitive)". */
+  /** Create/update: the fields as they will be. Delete: null. Secrets are "(sensitive)". For people: apply never reads it. */
   after: Record<string, unknown> | null;
   /** Why, for people; apply never branches on it. */
   reason: string;
@@ -30,7 +123,34 @@ export interface Change {
   path: string;
   /** The span of that declaration, for annotations; null when not declared. */
   position: Span | null;
+  /** The PostHog requests this change makes, in order; empty for no-op. Apply sends these and nothing else. */
+  requests: PlannedRequest[];
 }
+
+export interface SourceChange extends ChangeBase {
+  kind: 'source';
+  target: Extract<Target, { kind: 'source' }>;
+  /** The source type (for display; also on no-op and update changes, whose before/after hold only differences). */
+  source_type: string;
+}
+
+export interface TableChange extends ChangeBase {
+  kind: 'table';
+  target: Extract<Target, { kind: 'table' }>;
+  /** The name users query in PostHog, lower(prefix + type + "_" + table). */
+  warehouse_table: string;
+}
+
+export interface WebhookChange extends ChangeBase {
+  kind: 'webhook';
+  target: Extract<Target, { kind: 'webhook' }>;
+}
+
+/** One planned change: a discriminated union on `kind` (and `action`). */
+export type Change = SourceChange | TableChange | WebhookChange;
+
+/** A change as the planner builds it, before its address is derived and its position in the file looked up. */
+export type Pending<C extends Change = Change> = C extends Change ? Omit<C, 'position' | 'address'> : never;
 
 /** Where a table's row count came from: the synced table, discovery, or `--count-rows` (an estimate, or an exact count of a small table). */
 export type RowsOrigin = 'synced' | 'discovered' | 'estimate' | 'counted';

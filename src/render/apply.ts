@@ -1,5 +1,5 @@
 import type { ApplyResult, ChangeResult } from '../apply/apply.js';
-import type { Plan } from '../plan/types.js';
+import type { Plan, TableChange } from '../plan/types.js';
 import type { Renderer } from './options.js';
 import { jsonSafe, neutraliseWorkflowCommands, terminalSafe } from '../sanitize.js';
 import { style } from './style.js';
@@ -42,7 +42,7 @@ const renderText: Renderer<ApplyReport> = (untrusted, options) => {
     out.push('');
   }
   const applied = new Set(result.results.filter((r) => r.status === 'applied').map((r) => r.address));
-  const newTables = plan.changes.filter((c) => c.kind === 'table' && applied.has(c.address) && c.after?.should_sync === true && c.warehouse_table);
+  const newTables = plan.changes.filter((c): c is TableChange => c.kind === 'table' && applied.has(c.address) && c.after?.should_sync === true && Boolean(c.warehouse_table));
   if (newTables.length > 0) {
     out.push(
       s.bold('What happens next:'),

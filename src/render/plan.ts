@@ -1,5 +1,5 @@
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
-import type { Change, Plan } from '../plan/types.js';
+import type { Change, Plan, SourceChange, TableChange } from '../plan/types.js';
 import { annotation } from './github.js';
 import { htmlText, jsonSafe, markdownCell, markdownCodeBlock, markdownText, neutraliseWorkflowCommands, terminalSafe, terminalText } from '../sanitize.js';
 import type { Renderer } from './options.js';
@@ -52,13 +52,13 @@ function changeTitle(change: Change): string {
         : 'source'
       : change.kind === 'webhook'
         ? 'webhook'
-        : `table ${change.address.slice(`source.${change.source}.table.`.length)}${change.warehouse_table ? ` → ${change.warehouse_table}` : ''}`;
+        : `table ${change.target.table}${change.warehouse_table ? ` → ${change.warehouse_table}` : ''}`;
   return `${change.action === 'no-op' ? 'unchanged' : change.action} ${subject}`;
 }
 
 /** `source Postgres "old_" (id …)`: a deleted source is not declared (any more), so it is named by type and prefix. */
 function deletedSourceLabel(change: Change): string {
-  const type = change.before?.source_type ?? change.source_type;
+  const type = change.before?.source_type ?? (change.kind === 'source' ? change.source_type : undefined);
   const prefix = change.before?.prefix;
   return `source ${String(type)} ${typeof prefix === 'string' && prefix !== '' ? JSON.stringify(prefix) : '(no prefix)'}${change.remote_id ? ` (id ${change.remote_id})` : ''}`;
 }
@@ -91,17 +91,17 @@ const renderText: Renderer<Plan> = (untrusted, options) => {
   const out: string[] = [];
   const errors = plan.diagnostics.filter((d) => d.severity === 'error');
   for (const [source, changes] of bySource(plan)) {
-    const head = changes.find((c) => c.kind === 'source');
+    const head = changes.find((c): c is SourceChange => c.kind === 'source');
     const label = head?.source_type ?? head?.after?.source_type ?? head?.before?.source_type;
     out.push(s.bold(`source ${source}${typeof label === 'string' ? ` (${label})` : ''}`));
-    const unchanged = changes.filter((c) => c.action === 'no-op' && c.kind === 'table');
+    const unchanged = changes.filter((c): c is TableChange => c.action === 'no-op' && c.kind === 'table');
     for (const change of changes) {
       if (change.action === 'no-op' && change.kind === 'table') continue;
       out.push(`  ${colourAction(s, change.action, `${SYMBOL[change.action]} ${changeTitle(change)}`)}${change.action !== 'no-op' ? s.dim(`  # ${change.reason}`) : ''}`);
       for (const line of fieldLines(change)) out.push(`      ${colourAction(s, change.action, line.symbol)} ${line.text}`);
     }
     if (unchanged.length > 0) {
-      const names = unchanged.map((c) => c.address.slice(`source.${source}.table.`.length));
+      const names = unchanged.map((c) => c.target.table);
       out.push(s.dim(`  = ${plural(unchanged.length, 'table')} unchanged: ${names.length <= 8 ? names.join(', ') : `${names.slice(0, 8).join(', ')}, …`}`));
     }
     out.push('');
@@ -152,7 +152,7 @@ const renderGithub: Renderer<Plan> = (untrusted, options) => {
         file: plan.file.path,
         ...change.position,
         title: `dwctl plan: ${change.action} ${change.kind}`,
-        message: `${change.address}: ${change.action}${change.warehouse_table ? ` (${change.warehouse_table})` : ''}. ${change.reason}`,
+        message: `${change.address}: ${change.action}${change.kind === 'table' && change.warehouse_table ? ` (${change.warehouse_table})` : ''}. ${change.reason}`,
       }),
     );
   }

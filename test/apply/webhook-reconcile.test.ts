@@ -1,14 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { applyPlan, type PostHogWriter } from '../../src/apply/apply.js';
 import type { WebhookInfoState } from '../../src/plan/observed.js';
-import type { Change, Plan } from '../../src/plan/types.js';
+import { planScenario, remote, schema, stripeTable } from '../helpers/plan-fixtures.js';
 import { SecretMasker } from '../../src/secrets.js';
 import { bundledCatalog } from '../../src/sources/catalog.js';
 import type { DesiredSource } from '../../src/config/desired.js';
 
 /**
  * A registered webhook that misses events must be repaired without a second create_webhook (each one
- * registers another endpoint): apply re-sets a webhook table's sync type, which makes PostHog reconcile.
+ * registers another endpoint): the plan re-sets a webhook table's sync type, which makes PostHog reconcile,
+ * and apply sends exactly the planned requests against a fake that behaves as PostHog's code does.
  * That PATCH replaces the webhook function's inputs (API.md §12), so the declared signing secret is stored
  * again after it; without a declared secret the repair would break the webhook, so the user is told which
  * events to enable instead.
@@ -27,6 +28,7 @@ describe('a webhook with missing events', () => {
       external_status: { status: 'enabled', error: null },
       missing_events: missing,
     });
+    const remoteSource = remote('src-1', 'Stripe', 'b_', [schema('Customer', { id: 'sch-1', sync_type: 'webhook', sync_frequency: '24hour' })], { job_inputs: { auth_method: { selection: 'api_key' } } });
     const client = {
       webhookInfo: async () => (calls.push('webhook_info'), info()),
       getSource: async () => (calls.push('retrieve'), { id: 'src-1', source_type: 'Stripe', prefix: 'b_', description: null, schemas: [{ id: 'sch-1', name: 'Customer', should_sync: true, sync_type: 'webhook' }] }),
@@ -47,13 +49,23 @@ describe('a webhook with missing events', () => {
         return { success: true };
       },
     } as unknown as PostHogWriter;
-    const change: Change = {
-      address: 'source.billing.webhook', kind: 'webhook', action: 'update', remote_id: 'fn-1', source: 'billing',
-      before: { missing_events: missing }, after: { missing_events: [] }, reason: '2 events missing', path: '', position: null,
-    };
-    const sourceNoop: Change = { address: 'source.billing', kind: 'source', action: 'no-op', remote_id: 'src-1', source: 'billing', before: null, after: null, reason: 'in sync', path: '', position: null };
-    const plan = { changes: [sourceNoop, change] } as unknown as Plan;
-    const source = { name: 'billing', type: 'Stripe', prefix: 'b_', description: null, config: {}, tables: [], webhook: null, cdc: null, moved_from: null } as DesiredSource;
+    // The planner builds the webhook change and its requests from what webhook_info said (API.md §7, §12).
+    const plan = planScenario({
+      yaml: `version: 1
+sources:
+  billing:
+    type: Stripe
+    prefix: b_
+    config:
+      auth_method: {selection: api_key, stripe_secret_key: "\${STRIPE_KEY}"}
+    tables:
+      Customer: {sync: webhook}
+${secret === undefined ? '' : '    webhook:\n      signing_secret: ${WHSEC}\n'}`,
+      remoteSources: [remoteSource],
+      sources: { billing: { remote: remoteSource, webhook: info(), discovery: { ok: true, tables: [stripeTable('Customer')] }, resolvedConfig: { auth_method: { selection: 'api_key', stripe_secret_key: 'rk_live_x' } } } },
+    });
+    expect(plan.changes.filter((c) => c.action !== 'no-op').map((c) => [c.address, c.before, c.after])).toEqual([['source.billing.webhook', expect.anything(), expect.anything()]]);
+    const source = { name: 'billing', type: 'Stripe', prefix: 'b_', description: null, config: {}, tables: [], webhook: null, cdc: null, moved_from: null } as unknown as DesiredSource;
     const sourceInputs = new Map([['billing', { source, info: bundledCatalog().get('Stripe'), config: {}, webhook: secret === undefined ? undefined : { signing_secret: secret } }]]);
     return { calls, run: () => applyPlan(plan, client, sourceInputs, new SecretMasker()) };
   };

@@ -50,7 +50,21 @@ describe('apply PLANFILE refuses a plan that is not what was reviewed', () => {
     expect((await run(world, ['apply', '--yes'])).exitCode).toBe(0);
     const other = await world.emulator.state.liveSources()[0]!;
     const plan = await savedPlan();
-    plan.changes.push({ address: 'remote.Postgres.shop_', kind: 'source', action: 'delete', remote_id: other.id, source: 'Postgres:shop_', before: null, after: null, reason: 'x', path: '', position: null });
+    plan.changes.push({
+      address: 'remote.Postgres.shop_',
+      target: { source: 'Postgres:shop_', kind: 'source', undeclared: { source_type: 'Postgres', prefix: 'shop_' } },
+      kind: 'source',
+      source_type: 'Postgres',
+      action: 'delete',
+      remote_id: other.id,
+      source: 'Postgres:shop_',
+      before: null,
+      after: null,
+      reason: 'x',
+      path: '',
+      position: null,
+      requests: [{ op: 'delete_source', method: 'DELETE', path: `external_data_sources/${other.id}/`, body: null, phase: 0 }],
+    });
     await saveEdited(plan, { reseal: false });
     await expectStale(/plan\.json was edited after/);
     // Resealed with a matching digest, the recomputed plan still has no such change.

@@ -206,6 +206,8 @@ describe('markdown renderer limit', () => {
   it('never exceeds 60,000 characters, even when a single source is bigger than that', () => {
     const change = (source: string, i: number): Change => ({
       address: `source.${source}.table.t${i}`,
+      target: { source, kind: 'table', table: `t${i}` },
+      requests: [],
       kind: 'table',
       action: 'create',
       remote_id: null,

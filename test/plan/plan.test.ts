@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { planScenario, remote, schema, SHOP_CONFIG, SHOP_TABLES, SHOP_YAML, stripeTable, table } from '../helpers/plan-fixtures.js';
-import type { Plan } from '../../src/plan/types.js';
+import type { Plan, TableChange } from '../../src/plan/types.js';
 
 const codes = (plan: Plan) => plan.diagnostics.map((d) => d.code);
 const change = (plan: Plan, address: string) => plan.changes.find((c) => c.address === address);
@@ -79,7 +79,7 @@ sources:
   });
 
   it('names warehouse tables in lower case', () => {
-    expect(change(plan, 'source.billing.table.Customer')!.warehouse_table).toBe('billing_stripe_customer');
+    expect((change(plan, 'source.billing.table.Customer') as TableChange).warehouse_table).toBe('billing_stripe_customer');
   });
 });
 

@@ -7,7 +7,7 @@ import { hasErrors } from '../../diagnostics/diagnostic.js';
 import { ReadOnlyPlanError, StalePlanError, UsageProblem } from '../../errors.js';
 import { checkSavedPlan, compareWithRecomputed, type StaleCause } from '../../plan/binding.js';
 import { referenceReader, resolveSource } from '../../plan/observe.js';
-import type { Plan } from '../../plan/types.js';
+import type { Plan, TableChange } from '../../plan/types.js';
 import { APPLY_FORMATS, applyRenderers, progressLine } from '../../render/apply.js';
 import { planRenderers } from '../../render/plan.js';
 import { jsonSafe, neutraliseWorkflowCommands, terminalText } from '../../sanitize.js';
@@ -204,8 +204,8 @@ export class ApplyCommand extends RemoteCommand {
     for (const change of plan.changes) if (change.kind === 'source' && change.action !== 'delete' && change.remote_id) sourceIds.set(change.source, change.remote_id);
     const applied = new Set(result.results.filter((r) => r.status === 'applied').map((r) => r.address));
     const tables: WatchedTable[] = plan.changes
-      .filter((c) => c.kind === 'table' && applied.has(c.address) && c.after?.should_sync === true && sourceIds.has(c.source))
-      .map((c) => ({ sourceId: sourceIds.get(c.source)!, source: c.source, table: c.address.slice(`source.${c.source}.table.`.length), warehouseTable: c.warehouse_table ?? '' }));
+      .filter((c): c is TableChange => c.kind === 'table' && applied.has(c.address) && c.after?.should_sync === true && sourceIds.has(c.source))
+      .map((c) => ({ sourceId: sourceIds.get(c.source)!, source: c.source, table: c.target.table, warehouseTable: c.warehouse_table }));
     if (tables.length === 0) return { ok: true, lines: [] };
     this.context.stderr.write(`Waiting for the first syncs of ${tables.length} table(s)…\n`);
     const { outcomes, timedOut } = await waitForSyncs(client, tables, {

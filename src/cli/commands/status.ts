@@ -12,10 +12,10 @@ import { ExitCode } from '../exit-codes.js';
 import { fileConnection, loadFile } from '../workflow.js';
 import type { PostHogReader } from '../../plan/observe.js';
 import type { DesiredState } from '../../config/desired.js';
-import { pendingWebhookInputs, verifyWebhook } from '../../apply/webhook.js';
 import type { WebhookInfoState } from '../../plan/observed.js';
 import type { WebhookHealth } from '../../render/status.js';
 import { bundledCatalog } from '../../sources/catalog.js';
+import { webhookHealth as healthOf, webhookProblems } from '../../sources/webhooks.js';
 
 /**
  * The shortest time between --watch refreshes. PostHog allows a key 480 requests a minute and 4800 an hour
@@ -134,17 +134,18 @@ export async function readStatus(client: Pick<PostHogReader, 'listSources' | 'ge
   return { format_version: 1, sources };
 }
 
-/** webhook_info as status shows it: the same checks apply verifies (apply/webhook.ts). */
+/** webhook_info as status shows it: the same checks apply verifies (sources/webhooks.ts). */
 export function webhookHealth(info: WebhookInfoState, sourceType: string): WebhookHealth {
   const type = bundledCatalog().get(sourceType);
+  const health = healthOf(info, type);
   return {
     exists: info.exists,
     enabled: info.exists ? (info.hog_function?.enabled ?? null) : null,
     url: info.webhook_url ?? null,
-    missing_events: info.exists ? [...(info.missing_events ?? [])].sort() : [],
-    pending_inputs: info.exists ? pendingWebhookInputs(info, type) : [],
+    missing_events: health.missingEvents,
+    pending_inputs: health.pendingInputs,
     external_status: info.external_status?.status ?? null,
     external_error: info.external_status?.error ?? null,
-    problems: verifyWebhook(info, type),
+    problems: webhookProblems(info, type),
   };
 }
