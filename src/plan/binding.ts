@@ -96,7 +96,10 @@ export function diffChanges(saved: readonly Change[], fresh: readonly Change[], 
       out.push({ address, what: 'saved-only', references: [] });
       continue;
     }
-    const paths = differingPaths(change, other, []);
+    const all = differingPaths(change, other, []);
+    // The requests are derived from the same values as `after`: name them only when nothing else differs
+    // (a hand-edited request).
+    const paths = all.some((p) => !p.startsWith('requests')) ? all.filter((p) => !p.startsWith('requests')) : all;
     if (paths.length > 0) out.push({ address, what: paths, references: referencesAt(desired, change, paths) });
   }
   for (const address of freshBy.keys()) if (!savedBy.has(address)) out.push({ address, what: 'recomputed-only', references: [] });
