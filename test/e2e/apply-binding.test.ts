@@ -3,23 +3,13 @@
  * the plan and refuses (exit 1, "stale plan", no write request) when the plan file, the warehouse file, a
  * reference or PostHog's state moved since `plan --out`, naming what differs.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { planDigest } from '../../src/plan/binding.js';
 import type { Plan } from '../../src/plan/types.js';
-import { startWorld, type World } from '../helpers/world.js';
+import { useWorld } from '../helpers/world.js';
 import { expectConverged, run, SHOP_SOURCE, yaml } from './apply-helpers.js';
 
-let world: World;
-
-beforeAll(async () => {
-  world = await startWorld({ syncDurationMs: 50 });
-});
-afterAll(async () => {
-  await world.close();
-});
-afterEach(() => {
-  world.emulator.reset();
-});
+const world = useWorld({ syncDurationMs: 50 });
 
 /** Requests that change something in PostHog (discovery and the CDC check are POSTs that read). */
 const writes = () => world.emulator.requests.filter((q) => q.method !== 'GET' && !/database_schema|check_cdc/.test(q.path));

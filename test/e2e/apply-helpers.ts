@@ -5,20 +5,13 @@
 import { expect } from 'vitest';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../emulator/server.js';
 import { runCli, type CliResult, type RunOptions } from '../helpers/run-cli.js';
-import { leakedSecrets, STRIPE_KEY, STRIPE_READONLY_KEY, type World } from '../helpers/world.js';
+import { leakedSecrets, STRIPE_KEY, STRIPE_READONLY_KEY, type World, SHOP_CONFIG } from '../helpers/world.js';
 
 export const SHOP_SOURCE = `  shop_db:
     type: Postgres
     prefix: shop_
     description: Shop database
-    config:
-      host: \${DB_HOST}
-      port: \${DB_PORT}
-      database: postgres
-      user: postgres
-      password: \${SHOP_DB_PASSWORD}
-      schema: public
-    tables:
+${SHOP_CONFIG}    tables:
       orders:
         sync: incremental
         incremental_field: updated_at

@@ -5,24 +5,14 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startSystemPostgres, findPostgresBinDir } from '../emulator/pg/harness.js';
 import { REPO_ROOT } from '../helpers/spawn-cli.js';
 import { runCli } from '../helpers/run-cli.js';
-import { leakedSecrets, startWorld, type World } from '../helpers/world.js';
+import { leakedSecrets, useWorld } from '../helpers/world.js';
 import { BILLING_SOURCE, bodies, expectConverged, extraEmulator, run, SHOP_SOURCE, yaml } from './apply-helpers.js';
 
-let world: World;
-
-beforeAll(async () => {
-  world = await startWorld({ syncDurationMs: 50 });
-});
-afterAll(async () => {
-  await world.close();
-});
-afterEach(() => {
-  world.emulator.reset();
-});
+const world = useWorld({ syncDurationMs: 50 });
 
 const SHOP_TABLES = ['audit_log', 'countries', 'events', 'order_totals', 'orders', 'users'];
 

@@ -4,17 +4,10 @@
  * run is two applies and a plan over real sockets); fast-check prints the counterexample on failure.
  */
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runChecked, startWorld, type World } from '../helpers/world.js';
+import { describe, expect, it } from 'vitest';
+import { runChecked, useWorld } from '../helpers/world.js';
 
-let world: World;
-
-beforeAll(async () => {
-  world = await startWorld({ syncDurationMs: 20 });
-});
-afterAll(async () => {
-  await world.close();
-});
+const world = useWorld({ syncDurationMs: 20 }, { resetEach: false });
 
 /** The sync settings each shop table offers on PGlite (no CDC: wal_level is not logical there). */
 const OPTIONS: Record<string, string[]> = {

@@ -2,23 +2,15 @@
  * `dwctl discover NAME` end to end: the summary PostHog's discovery gives for a declared source, and
  * `--add` writing recommended entries into the file while keeping its comments.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startWorld, STRIPE_KEY, type World, runChecked } from '../helpers/world.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useWorld, STRIPE_KEY, runChecked, SHOP_CONFIG } from '../helpers/world.js';
 
 const DENIED_KEY = 'rk_test_discover_denied_key_5151';
 
-let world: World;
-
-beforeAll(async () => {
-  world = await startWorld({ stripeKeys: { [STRIPE_KEY]: { webhookWrite: true }, [DENIED_KEY]: { deniedResources: ['Charge', 'Invoice'] } } });
+const world = useWorld({ stripeKeys: { [STRIPE_KEY]: { webhookWrite: true }, [DENIED_KEY]: { deniedResources: ['Charge', 'Invoice'] } } });
+beforeAll(() => {
   world.env.DENIED_KEY = DENIED_KEY;
   world.secrets.push(DENIED_KEY);
-});
-afterAll(async () => {
-  await world.close();
-});
-afterEach(() => {
-  world.emulator.reset();
 });
 
 const dwctl = (...argv: string[]) => runChecked(world, argv);
@@ -29,14 +21,7 @@ sources:
   shop_db:
     type: Postgres
     prefix: shop_ # tables become shop_postgres_<table>
-    config:
-      host: \${DB_HOST}
-      port: \${DB_PORT}
-      database: postgres
-      user: postgres
-      password: \${SHOP_DB_PASSWORD}
-      schema: public
-    tables:
+${SHOP_CONFIG}    tables:
       # small and static
       countries:
         sync: full_refresh

@@ -9,27 +9,20 @@
  * the choices of each run; request timing can still vary).
  */
 import { spawn } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { FaultRule } from '../emulator/server.js';
 import { runCli } from '../helpers/run-cli.js';
 import { BIN } from '../helpers/spawn-cli.js';
-import { leakedSecrets, startWorld, type World } from '../helpers/world.js';
+import { leakedSecrets, useWorld, SHOP_CONFIG } from '../helpers/world.js';
 import { yaml } from './apply-helpers.js';
 
 /** At least 50 (the issue's minimum); FAULT_RUNS=500 for a longer soak. */
 const RUNS = Math.max(50, Number(process.env.FAULT_RUNS ?? 60));
 const SEED = Number(process.env.FAULT_SEED ?? Math.floor(Math.random() * 2 ** 31));
 
-let world: World;
 /** Called with each request the emulator answers (its log line), before the answer is sent. */
 let onRequest: ((line: string) => void) | null = null;
-
-beforeAll(async () => {
-  world = await startWorld({ syncDurationMs: 20, rateLimitPerMinute: 1_000_000, log: (line) => onRequest?.(line) });
-});
-afterAll(async () => {
-  await world.close();
-});
+const world = useWorld({ syncDurationMs: 20, rateLimitPerMinute: 1_000_000, log: (line) => onRequest?.(line) }, { resetEach: false });
 
 /** mulberry32, as the emulator's fault RNG. */
 function rng(seed: number): () => number {
@@ -49,14 +42,7 @@ function file(readonlyKey: boolean): string {
     `  shop_db:
     type: Postgres
     prefix: shop_
-    config:
-      host: \${DB_HOST}
-      port: \${DB_PORT}
-      database: postgres
-      user: postgres
-      password: \${SHOP_DB_PASSWORD}
-      schema: public
-    tables:
+${SHOP_CONFIG}    tables:
       orders: { sync: incremental, incremental_field: updated_at, sync_frequency: 1hour }
       countries: { sync: full_refresh, sync_frequency: 7day }
 `,

@@ -3,11 +3,11 @@
  * `import --merge` adds the sources a file lacks to it, keeping its text. Both only read, so they run with
  * the world's read-only key (API.md §1: list and retrieve need only external_data_source:read).
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { READ_ONLY_API_KEY, runChecked, startWorld, type World } from '../helpers/world.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { READ_ONLY_API_KEY, runChecked, useWorld } from '../helpers/world.js';
 import { BILLING_SOURCE, expectConverged, run, SHOP_SOURCE, yaml } from './apply-helpers.js';
 
-let world: World;
+const world = useWorld({ syncDurationMs: 30 }, { resetEach: false });
 
 /** A second Stripe account sharing the shop's prefix: `--prefix shop_` alone is then ambiguous. */
 const SHOP_STRIPE_SOURCE = `  shop_payments:
@@ -23,12 +23,6 @@ const SHOP_STRIPE_SOURCE = `  shop_payments:
 const BILLING_NO_WEBHOOK = BILLING_SOURCE.replace(/ {4}webhook:\n.*\n/, '');
 const READ_ONLY = { POSTHOG_PERSONAL_API_KEY: READ_ONLY_API_KEY };
 
-beforeAll(async () => {
-  world = await startWorld({ syncDurationMs: 30 });
-});
-afterAll(async () => {
-  await world.close();
-});
 beforeEach(async () => {
   world.emulator.reset();
   await world.write(yaml(SHOP_SOURCE, BILLING_NO_WEBHOOK, SHOP_STRIPE_SOURCE));

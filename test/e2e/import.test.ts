@@ -2,21 +2,11 @@
  * `dwctl import` end to end: the sources apply created are written back as YAML whose secrets are
  * references; lint passes on it, and once the references are set, plan finds nothing to change.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startWorld, type World } from '../helpers/world.js';
+import { describe, expect, it } from 'vitest';
+import { useWorld } from '../helpers/world.js';
 import { BILLING_SOURCE, expectConverged, run, SHOP_SOURCE, yaml } from './apply-helpers.js';
 
-let world: World;
-
-beforeAll(async () => {
-  world = await startWorld({ syncDurationMs: 30 });
-});
-afterAll(async () => {
-  await world.close();
-});
-afterEach(() => {
-  world.emulator.reset();
-});
+const world = useWorld({ syncDurationMs: 30 });
 
 /** `  NAME: what it holds` lines that import prints to stderr. */
 function references(stderr: string): Map<string, string> {

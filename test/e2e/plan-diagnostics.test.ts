@@ -2,32 +2,25 @@
  * Every plan diagnostic code, end to end against the emulator, PGlite and (for a real password check)
  * the system PostgreSQL server. Whole normalised outputs are compared.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findPostgresBinDir, startSystemPostgres, type PgServer } from '../emulator/pg/harness.js';
-import { leakedSecrets, READ_ONLY_API_KEY, startWorld, STRIPE_KEY, STRIPE_READONLY_KEY, type World, runChecked } from '../helpers/world.js';
+import { leakedSecrets, READ_ONLY_API_KEY, useWorld, STRIPE_KEY, STRIPE_READONLY_KEY, runChecked, SHOP_CONFIG } from '../helpers/world.js';
 import { ALL_CODES, CODES } from '../../src/diagnostics/codes.js';
 import { extraEmulator } from './apply-helpers.js';
 
 const DENIED_KEY = 'rk_test_denied_charge_key_4242';
 const BAD_KEY = 'rk_test_revoked_key_9999';
 
-let world: World;
+const world = useWorld({
+  stripeKeys: { [STRIPE_KEY]: { webhookWrite: true }, [STRIPE_READONLY_KEY]: { webhookWrite: false }, [DENIED_KEY]: { deniedResources: ['Charge'] } },
+});
 /** Codes the plans in this file reported, to check that every plan code was seen. */
 const seen = new Set<string>();
 
-beforeAll(async () => {
-  world = await startWorld({
-    stripeKeys: { [STRIPE_KEY]: { webhookWrite: true }, [STRIPE_READONLY_KEY]: { webhookWrite: false }, [DENIED_KEY]: { deniedResources: ['Charge'] } },
-  });
+beforeAll(() => {
   world.env.DENIED_STRIPE_KEY = DENIED_KEY;
   world.env.BAD_STRIPE_KEY = BAD_KEY;
   world.secrets.push(DENIED_KEY, BAD_KEY);
-});
-afterAll(async () => {
-  await world.close();
-});
-afterEach(() => {
-  world.emulator.reset();
 });
 
 async function dwctl(...argv: string[]) {
@@ -36,14 +29,7 @@ async function dwctl(...argv: string[]) {
   return result;
 }
 
-const PG_CONFIG = `    config:
-      host: \${DB_HOST}
-      port: \${DB_PORT}
-      database: postgres
-      user: postgres
-      password: \${SHOP_DB_PASSWORD}
-      schema: public
-`;
+const PG_CONFIG = SHOP_CONFIG;
 
 const EVERYTHING = `version: 1
 sources:
@@ -60,14 +46,7 @@ ${PG_CONFIG}    tables:
   warehouse_db:
     type: Postgres
     prefix: wh_
-    config:
-      host: \${DB_HOST}
-      port: \${DB_PORT}
-      database: postgres
-      user: postgres
-      password: \${SHOP_DB_PASSWORD}
-      schema: public
-    tables:
+${SHOP_CONFIG}    tables:
       orders: { sync: incremental, incremental_field: created_at }    # prefer-updated-at
   archive_db:
     type: Postgres

@@ -2,20 +2,10 @@
  * More drift end to end: source description and config, frequencies and times of day, a disabled table
  * declared again, and a Stripe source whose webhook was disabled. Each plan is applied and must converge.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startWorld, type World, runChecked } from '../helpers/world.js';
+import { describe, expect, it } from 'vitest';
+import { useWorld, runChecked, SHOP_CONFIG } from '../helpers/world.js';
 
-let world: World;
-
-beforeAll(async () => {
-  world = await startWorld();
-});
-afterAll(async () => {
-  await world.close();
-});
-afterEach(() => {
-  world.emulator.reset();
-});
+const world = useWorld();
 
 const dwctl = (...argv: string[]) => runChecked(world, argv);
 
@@ -35,14 +25,7 @@ sources:
     type: Postgres
     prefix: shop_
     description: Shop database
-    config:
-      host: \${DB_HOST}
-      port: \${DB_PORT}
-      database: postgres
-      user: postgres
-      password: \${SHOP_DB_PASSWORD}
-      schema: public
-    tables:
+${SHOP_CONFIG}    tables:
       orders: { sync: incremental, incremental_field: updated_at, sync_frequency: 1hour }
       users: { sync: incremental, incremental_field: updated_at }
       countries: { sync: full_refresh, sync_frequency: 7day }

@@ -2,21 +2,11 @@
  * `dwctl plan` exit codes (contract §4) and `--source`, against the emulator over real sockets.
  */
 import { createServer } from 'node:net';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../emulator/server.js';
-import { API_KEY, startWorld, type World, runChecked } from '../helpers/world.js';
+import { API_KEY, useWorld, runChecked, SHOP_CONFIG } from '../helpers/world.js';
 
-let world: World;
-
-beforeAll(async () => {
-  world = await startWorld();
-});
-afterAll(async () => {
-  await world.close();
-});
-afterEach(() => {
-  world.emulator.reset();
-});
+const world = useWorld();
 
 const dwctl = (argv: string[], env: Record<string, string> = {}) => runChecked(world, argv, env);
 
@@ -25,14 +15,7 @@ sources:
   shop_db:
     type: Postgres
     prefix: shop_
-    config:
-      host: \${DB_HOST}
-      port: \${DB_PORT}
-      database: postgres
-      user: postgres
-      password: \${SHOP_DB_PASSWORD}
-      schema: public
-    tables:
+${SHOP_CONFIG}    tables:
       orders: { sync: incremental, incremental_field: updated_at }
   billing:
     type: Stripe

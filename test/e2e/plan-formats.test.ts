@@ -2,22 +2,12 @@
  * `plan --format markdown` (pull-request comment) and `--format github` (annotations at YAML positions,
  * then the text plan), end to end.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startWorld, type World, runChecked } from '../helpers/world.js';
+import { describe, expect, it } from 'vitest';
+import { useWorld, runChecked, SHOP_CONFIG } from '../helpers/world.js';
 import { planRenderers, MARKDOWN_LIMIT } from '../../src/render/plan.js';
 import type { Change, Plan } from '../../src/plan/types.js';
 
-let world: World;
-
-beforeAll(async () => {
-  world = await startWorld();
-});
-afterAll(async () => {
-  await world.close();
-});
-afterEach(() => {
-  world.emulator.reset();
-});
+const world = useWorld();
 
 const dwctl = (...argv: string[]) => runChecked(world, argv);
 
@@ -26,14 +16,7 @@ sources:
   shop_db:
     type: Postgres
     prefix: shop_
-    config:
-      host: \${DB_HOST}
-      port: \${DB_PORT}
-      database: postgres
-      user: postgres
-      password: \${SHOP_DB_PASSWORD}
-      schema: public
-    tables:
+${SHOP_CONFIG}    tables:
       orders: { sync: incremental, incremental_field: updated_at }
       "50%,off: <b>|": { sync: full_refresh }
       events: { sync: full_refresh, sync_frequency: 1hour }

@@ -2,28 +2,21 @@
  * Plan at scale: the number of PostHog requests grows with sources, never with tables, and plan never
  * writes. A markdown plan for a huge project stays under GitHub's comment limit.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { leakedSecrets, startWorld, type World } from '../helpers/world.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { leakedSecrets, useWorld } from '../helpers/world.js';
 import { MARKDOWN_LIMIT } from '../../src/render/plan.js';
 
-let world: World;
+// These tests count plan's reads. The set-up applies 600 tables; with the PostHog generation that refuses
+// bulk_update_schemas to personal keys (the emulator's default, API.md §12) apply falls back to one PATCH
+// per schema, paced under PostHog's 480/minute limit, which is correct but makes set-up take minutes.
+// The generation that accepts the bulk call keeps set-up to one request per source.
+const world = useWorld({ bulkUpdateSchemasScope: 'write' });
 const TABLES = Array.from({ length: 200 }, (_, i) => `t${String(i + 1).padStart(3, '0')}`);
 
 beforeAll(async () => {
-  // These tests count plan's reads. The set-up applies 600 tables; with the PostHog generation that refuses
-  // bulk_update_schemas to personal keys (the emulator's default, API.md §12) apply falls back to one PATCH
-  // per schema, paced under PostHog's 480/minute limit, which is correct but makes set-up take minutes.
-  // The generation that accepts the bulk call keeps set-up to one request per source.
-  world = await startWorld({ bulkUpdateSchemasScope: 'write' });
   await world.database.query(
     ['CREATE SCHEMA big;', ...TABLES.map((t) => `CREATE TABLE big.${t} (id bigint PRIMARY KEY, payload text, updated_at timestamptz NOT NULL); CREATE INDEX ON big.${t} (updated_at);`)].join('\n'),
   );
-});
-afterAll(async () => {
-  await world.close();
-});
-afterEach(() => {
-  world.emulator.reset();
 });
 
 function manySources(sources: number, tables: number): string {

@@ -4,47 +4,15 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { leakedSecrets, startWorld, type World, runChecked } from '../helpers/world.js';
+import { describe, expect, it } from 'vitest';
+import { SHOP_SOURCE, yaml } from './apply-helpers.js';
+import { leakedSecrets, useWorld, runChecked, SHOP_CONFIG } from '../helpers/world.js';
 
-let world: World;
-
-beforeAll(async () => {
-  world = await startWorld();
-});
-afterAll(async () => {
-  await world.close();
-});
-afterEach(() => {
-  world.emulator.reset();
-});
+const world = useWorld();
 
 const dwctl = (...argv: string[]) => runChecked(world, argv);
 
-const SHOP_YAML = `version: 1
-sources:
-  shop_db:
-    type: Postgres
-    prefix: shop_
-    description: Shop database
-    config:
-      host: \${DB_HOST}
-      port: \${DB_PORT}
-      database: postgres
-      user: postgres
-      password: \${SHOP_DB_PASSWORD}
-      schema: public
-    tables:
-      orders:
-        sync: incremental
-        incremental_field: updated_at
-        sync_frequency: 1hour
-      users:
-        sync: full_refresh
-      countries:
-        sync: full_refresh
-        sync_frequency: 7day
-`;
+const SHOP_YAML = yaml(SHOP_SOURCE);
 
 const STRIPE_YAML = `version: 1
 sources:

@@ -12,22 +12,20 @@ import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vit
 import { findPostgresBinDir, startSystemPostgres, type PgServer } from '../emulator/pg/harness.js';
 import { call, waitFor } from '../emulator/support.js';
 import { REPO_ROOT } from '../helpers/spawn-cli.js';
-import { runChecked, startWorld, type World } from '../helpers/world.js';
+import { runChecked, useWorld } from '../helpers/world.js';
 
-let world: World;
+const world = useWorld({ syncDurationMs: 30 }, { resetEach: false });
 let pg: PgServer | null = null;
 const ROTATED = 'rotated-Pw-0451';
 const WRONG = 'not-the-password-9931';
 
 beforeAll(async () => {
-  world = await startWorld({ syncDurationMs: 30 });
   pg = await startSystemPostgres({ seedSql: await readFile(join(REPO_ROOT, 'test', 'emulator', 'pg', 'shop-seed.sql'), 'utf8') });
   if (!pg && process.env.CI) throw new Error('CI is set but no PostgreSQL binaries were found');
   if (pg) world.secrets.push(pg.password, ROTATED, WRONG);
 });
 afterAll(async () => {
   await pg?.close();
-  await world.close();
 });
 
 function requireServer(ctx: TestContext): PgServer {

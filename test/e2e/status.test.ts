@@ -2,22 +2,12 @@
  * `dwctl status` end to end against the emulator: declared sources, --all, --watch, text and JSON, and the
  * latest error of a failed sync. No secret in any output (verbose log included).
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startWorld, type World } from '../helpers/world.js';
+import { describe, expect, it } from 'vitest';
+import { useWorld } from '../helpers/world.js';
 import { BILLING_SOURCE, extraEmulator, run, SHOP_SOURCE, yaml } from './apply-helpers.js';
 import type { StatusReport } from '../../src/render/status.js';
 
-let world: World;
-
-beforeAll(async () => {
-  world = await startWorld({ syncDurationMs: 30 });
-});
-afterAll(async () => {
-  await world.close();
-});
-afterEach(() => {
-  world.emulator.reset();
-});
+const world = useWorld({ syncDurationMs: 30 });
 
 const settle = (ms = 150) => new Promise((r) => setTimeout(r, ms));
 

@@ -3,8 +3,8 @@
  * discovery incl. matviews / RLS / missing grants, credential error mapping from real server
  * failures, and the CDC prerequisite check.
  *
- * When the PostgreSQL binaries are missing the suite fails under CI (CI machines have them) and
- * otherwise each test asserts that it is running outside CI and returns — no skipped tests.
+ * When the PostgreSQL binaries are missing the suite fails under CI (CI machines have them, .ci/run installs
+ * them) and otherwise each test calls the runner's skip, so a missing pg_ctl shows as skipped, never as passed.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -47,12 +47,12 @@ afterAll(async () => {
   await server?.close();
 });
 
-/** The running server, or null after asserting that running without one is allowed here. */
-function requireServer(): PgServer | null {
+/** The server, or the test is skipped (outside CI only: under CI a missing PostgreSQL fails). */
+function requireServer(ctx: { skip(note?: string): never }): PgServer {
   if (server) return server;
   expect(process.env.CI, 'PostgreSQL is required under CI').toBeFalsy();
   expect(findPostgresBinDir()).toBeNull();
-  return null;
+  return ctx.skip('no PostgreSQL server binaries (pg_ctl) on this machine');
 }
 
 async function rejection(promise: Promise<unknown>): Promise<string> {
@@ -67,9 +67,8 @@ async function rejection(promise: Promise<unknown>): Promise<string> {
 const noCdcRequest = { managementMode: 'posthog' as const, slotName: null, publicationName: null };
 
 describe('Postgres driver on a real PostgreSQL server', () => {
-  it('runs a real PostgreSQL 13+ server with scram auth and logical WAL', async () => {
-    const s = requireServer();
-    if (!s) return;
+  it('runs a real PostgreSQL 13+ server with scram auth and logical WAL', async (ctx) => {
+    const s = requireServer(ctx);
     expect(s.kind).toBe('postgres');
     expect(s.version).toBeGreaterThanOrEqual(13);
     expect(await s.query(`SELECT current_setting('wal_level') AS wal, current_setting('password_encryption') AS enc`)).toEqual([
@@ -77,8 +76,8 @@ describe('Postgres driver on a real PostgreSQL server', () => {
     ]);
   });
 
-  it('discovers the seed exactly, bare names and schema.table names', async () => {
-    if (!requireServer()) return;
+  it('discovers the seed exactly, bare names and schema.table names', async (ctx) => {
+    requireServer(ctx);
     await expect(driver.validateCredentials(config)).resolves.toBeUndefined();
     expect(await driver.discover(config, { cdcEnabledForTeam: true })).toEqual(expectedShopTables({ cdc: true }));
     const all = await driver.discover({ ...config, schema: '' }, { cdcEnabledForTeam: false });
@@ -91,8 +90,8 @@ describe('Postgres driver on a real PostgreSQL server', () => {
     expect(all.filter((t) => t.table.startsWith('public.'))).toEqual(expectedShopTables({ cdc: false, prefix: 'public.' }));
   });
 
-  it('reads matview columns from pg_catalog and offers xmin on them', async () => {
-    if (!requireServer()) return;
+  it('reads matview columns from pg_catalog and offers xmin on them', async (ctx) => {
+    requireServer(ctx);
     const [mv] = await driver.discover({ ...config, schema: 'analytics' }, { cdcEnabledForTeam: true });
     expect(mv).toMatchObject({
       table: 'daily_revenue',
@@ -113,8 +112,8 @@ describe('Postgres driver on a real PostgreSQL server', () => {
     });
   });
 
-  it('warns about row-level security and reports a missing SELECT grant', async () => {
-    if (!requireServer()) return;
+  it('warns about row-level security and reports a missing SELECT grant', async (ctx) => {
+    requireServer(ctx);
     const tables = await driver.discover({ ...config, schema: 'restricted' }, { cdcEnabledForTeam: false });
     const byName = Object.fromEntries(tables.map((t) => [t.table, t]));
     expect(byName.tenant_notes?.rls_warning).toBe(RLS_WARNING_MESSAGE);
@@ -127,8 +126,8 @@ describe('Postgres driver on a real PostgreSQL server', () => {
     expect((await driver.discover(config, { cdcEnabledForTeam: false })).every((t) => t.rls_warning === null)).toBe(true);
   });
 
-  it('maps real connection failures to PostHog texts', async () => {
-    if (!requireServer()) return;
+  it('maps real connection failures to PostHog texts', async (ctx) => {
+    requireServer(ctx);
     expect(await rejection(driver.validateCredentials({ ...config, password: 'not-the-password' }))).toBe(
       'The database rejected the username or password. Check the user and password for this source and try again.',
     );
@@ -146,15 +145,15 @@ describe('Postgres driver on a real PostgreSQL server', () => {
     await expect(driver.validateCredentials({ ...config, host: 'localhost' })).resolves.toBeUndefined();
   });
 
-  it('passes the CDC check for a replication-capable owner on PK tables', async () => {
-    if (!requireServer()) return;
+  it('passes the CDC check for a replication-capable owner on PK tables', async (ctx) => {
+    requireServer(ctx);
     expect(await driver.checkCdcPrerequisites!(config, { ...noCdcRequest, tables: ['orders', 'users', 'events'] })).toEqual({ valid: true, errors: [] });
     // Blank schema: tables arrive as schema.table.
     expect(await driver.checkCdcPrerequisites!({ ...config, schema: '' }, { ...noCdcRequest, tables: ['public.orders'] })).toEqual({ valid: true, errors: [] });
   });
 
-  it('reports the missing primary key, missing tables and missing grants', async () => {
-    if (!requireServer()) return;
+  it('reports the missing primary key, missing tables and missing grants', async (ctx) => {
+    requireServer(ctx);
     expect(await driver.checkCdcPrerequisites!(config, { ...noCdcRequest, tables: ['orders', 'audit_log'] })).toEqual({
       valid: false,
       errors: ["Table 'public.audit_log' has no primary key. CDC requires a primary key on each table."],
@@ -168,8 +167,8 @@ describe('Postgres driver on a real PostgreSQL server', () => {
     ]);
   });
 
-  it('reports a user without replication rights (and, in posthog mode, not owning the tables)', async () => {
-    if (!requireServer()) return;
+  it('reports a user without replication rights (and, in posthog mode, not owning the tables)', async (ctx) => {
+    requireServer(ctx);
     const reader = { ...config, user: 'reader', password: 'reader-pw' };
     const replicationError =
       'The database user cannot create logical replication slots. Grant one of: REPLICATION attribute (ALTER USER <username> WITH REPLICATION), ' +
@@ -188,9 +187,8 @@ describe('Postgres driver on a real PostgreSQL server', () => {
     expect(withPublication).toEqual({ valid: true, errors: [] });
   });
 
-  it('reports exhausted replication slot capacity from the live server', async () => {
-    const s = requireServer();
-    if (!s) return;
+  it('reports exhausted replication slot capacity from the live server', async (ctx) => {
+    const s = requireServer(ctx);
     await s.query(`SELECT pg_create_physical_replication_slot('fill_' || i) FROM generate_series(1, 4) AS i`);
     try {
       expect(await driver.checkCdcPrerequisites!(config, { ...noCdcRequest, tables: ['orders'] })).toEqual({
@@ -202,8 +200,8 @@ describe('Postgres driver on a real PostgreSQL server', () => {
     }
   });
 
-  it('wraps a failed connection in the CDC and PK-lookup texts', async () => {
-    if (!requireServer()) return;
+  it('wraps a failed connection in the CDC and PK-lookup texts', async (ctx) => {
+    requireServer(ctx);
     expect(await rejection(driver.checkCdcPrerequisites!({ ...config, port: 1 }, { ...noCdcRequest, tables: ['orders'] }))).toBe(
       'Could not connect to Postgres to check prerequisites: connection to server at "127.0.0.1", port 1 failed: Connection refused\n\tIs the server running on that host and accepting TCP/IP connections?',
     );

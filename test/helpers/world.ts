@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../emulator/server.js';
 import { startPglite, type PgServer } from '../emulator/pg/harness.js';
 import { REPO_ROOT } from './spawn-cli.js';
@@ -116,8 +116,12 @@ export async function runChecked(world: World, argv: string[], env: Record<strin
   const { expect } = await import('vitest');
   const result = await runCli(argv, { cwd: world.dir, env: { ...world.env, ...env } });
   const outIndex = argv.indexOf('--out');
-  const planText = outIndex >= 0 ? await world.read(argv[outIndex + 1]!).catch(() => '') : '';
-  const file = await world.read('warehouse.yaml').catch(() => '');
+  // A file that is not there was not written (a refused plan writes none); any other read error is real.
+  const readIfWritten = (name: string): Promise<string> => world.read(name).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? '' : Promise.reject(error)));
+  const planText = outIndex >= 0 ? await readIfWritten(argv[outIndex + 1]!) : '';
+  // `plan --out` that succeeded (0, or 2 with --detailed-exitcode) must have written its file.
+  if (outIndex >= 0 && argv[0] === 'plan' && (result.exitCode === 0 || result.exitCode === 2)) expect(planText, `${argv.join(' ')} wrote no plan file`).not.toBe('');
+  const file = await readIfWritten('warehouse.yaml');
   expect(leakedSecrets(world, result.stdout, result.stderr, planText, file)).toEqual([]);
   const norm = (text: string) => normalise(text, world).split(String(world.database.port)).join('<db-port>');
   return { ...result, out: norm(result.stdout), err: norm(result.stderr), planText, planNorm: norm(planText) };
@@ -141,17 +145,27 @@ export function shopFile(tables: string): string {
   return `version: 1\nsources:\n  shop_db:\n    type: Postgres\n    prefix: shop_\n${SHOP_CONFIG}    tables:\n${tables}`;
 }
 
-/** One world for a test file: started before its tests, closed after them. Returns a getter for it. */
-export function useWorld(options: EmulatorOptions = {}): () => World {
-  let world: World | undefined;
+/**
+ * The one world set-up of an e2e file: started before its tests, closed after them, and the emulator reset after
+ * each test (unless `resetEach: false`). Returns the world, usable inside tests and hooks (not at import time).
+ */
+export function useWorld(options: EmulatorOptions = {}, setup: { resetEach?: boolean } = {}): World {
+  let started: World | undefined;
   beforeAll(async () => {
-    world = await startWorld(options);
+    started = await startWorld(options);
   });
   afterAll(async () => {
-    await world?.close();
+    await started?.close();
   });
-  return () => {
-    if (!world) throw new Error('useWorld: the world is used before it started');
-    return world;
-  };
+  if (setup.resetEach !== false) {
+    afterEach(() => {
+      started?.emulator.reset();
+    });
+  }
+  return new Proxy({} as World, {
+    get(_target, key) {
+      if (!started) throw new Error('useWorld: the world is used before beforeAll started it');
+      return started[key as keyof World];
+    },
+  });
 }
