@@ -73,6 +73,16 @@ describe('apply PLANFILE refuses a plan that is not what was reviewed', () => {
     expect(world.emulator.state.liveSources()).toHaveLength(0);
   });
 
+  it("a request edited by hand (the create's host) is refused and names the request, though after still matches", async () => {
+    await world.write(yaml(SHOP_SOURCE));
+    const plan = await savedPlan();
+    const create = plan.changes.find((c) => c.address === 'source.shop_db')!;
+    (create.requests[0]!.body as { payload: Record<string, unknown> }).payload.host = 'evil.example.com';
+    await saveEdited(plan, { reseal: true });
+    await expectStale('source.shop_db: requests.0.body.payload.host');
+    expect(world.emulator.state.liveSources()).toHaveLength(0);
+  });
+
   it('a reference that resolves differently at apply time (DB_HOST) is refused and named', async () => {
     await world.write(yaml(SHOP_SOURCE));
     await savedPlan();

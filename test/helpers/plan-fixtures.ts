@@ -1,6 +1,7 @@
 import { loadFullParser, parseWarehouseFile, spanAt } from '../../src/config/parse.js';
 import { toDesired } from '../../src/config/desired.js';
 import { planChanges } from '../../src/plan/plan.js';
+import type { ReadOnlyInfo } from '../../src/plan/read-only.js';
 import type { DiscoveredTableInfo, ObservedSource, ObservedState, RemoteSchemaInfo, RemoteSourceInfo } from '../../src/plan/observed.js';
 import type { Plan } from '../../src/plan/types.js';
 import { bundledCatalog } from '../../src/sources/catalog.js';
@@ -56,6 +57,7 @@ export interface Scenario {
   prune?: boolean;
   only?: string[] | null;
   maxRowsPerMonth?: number | null;
+  readOnly?: ReadOnlyInfo | null;
 }
 
 export function planScenario(scenario: Scenario): Plan {
@@ -73,6 +75,7 @@ export function planScenario(scenario: Scenario): Plan {
     version: 'test',
     options: { prune: scenario.prune ?? false, sources: scenario.only ?? null },
     maxRowsPerMonth: scenario.maxRowsPerMonth ?? null,
+    readOnly: scenario.readOnly ?? null,
   });
 }
 
