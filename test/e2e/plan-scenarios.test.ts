@@ -130,7 +130,71 @@ describe('a new Postgres source', () => {
               "column": 3,
               "end_line": 3,
               "end_column": 10
-            }
+            },
+            "target": {
+              "source": "shop_db",
+              "kind": "source"
+            },
+            "requests": [
+              {
+                "op": "create_source",
+                "method": "POST",
+                "path": "external_data_sources/",
+                "body": {
+                  "source_type": "Postgres",
+                  "prefix": "shop_",
+                  "description": "Shop database",
+                  "payload": {
+                    "host": "<db-host>",
+                    "port": "<db-port>",
+                    "database": "postgres",
+                    "user": "postgres",
+                    "password": {
+                      "$secret": "config.password"
+                    },
+                    "schema": "public",
+                    "schemas": [
+                      {
+                        "name": "countries",
+                        "should_sync": true,
+                        "sync_type": "full_refresh",
+                        "sync_time_of_day": null
+                      },
+                      {
+                        "name": "orders",
+                        "should_sync": true,
+                        "sync_type": "incremental",
+                        "incremental_field": "updated_at",
+                        "incremental_field_type": "timestamp",
+                        "primary_key_columns": [
+                          "id"
+                        ],
+                        "sync_time_of_day": null
+                      },
+                      {
+                        "name": "users",
+                        "should_sync": true,
+                        "sync_type": "full_refresh",
+                        "sync_time_of_day": null
+                      },
+                      {
+                        "name": "audit_log",
+                        "should_sync": false
+                      },
+                      {
+                        "name": "events",
+                        "should_sync": false
+                      },
+                      {
+                        "name": "order_totals",
+                        "should_sync": false
+                      }
+                    ]
+                  }
+                },
+                "phase": 0
+              }
+            ]
           },
           {
             "address": "source.shop_db.table.countries",
@@ -156,7 +220,24 @@ describe('a new Postgres source', () => {
               "column": 7,
               "end_line": 21,
               "end_column": 16
-            }
+            },
+            "target": {
+              "source": "shop_db",
+              "kind": "table",
+              "table": "countries"
+            },
+            "requests": [
+              {
+                "op": "update_schema",
+                "method": "PATCH",
+                "path": "external_data_schemas/{schema_id}/",
+                "body": {
+                  "sync_frequency": "7day"
+                },
+                "phase": 4,
+                "schema_of": "countries"
+              }
+            ]
           },
           {
             "address": "source.shop_db.table.orders",
@@ -184,7 +265,24 @@ describe('a new Postgres source', () => {
               "column": 7,
               "end_line": 15,
               "end_column": 13
-            }
+            },
+            "target": {
+              "source": "shop_db",
+              "kind": "table",
+              "table": "orders"
+            },
+            "requests": [
+              {
+                "op": "update_schema",
+                "method": "PATCH",
+                "path": "external_data_schemas/{schema_id}/",
+                "body": {
+                  "sync_frequency": "1hour"
+                },
+                "phase": 4,
+                "schema_of": "orders"
+              }
+            ]
           },
           {
             "address": "source.shop_db.table.users",
@@ -210,7 +308,24 @@ describe('a new Postgres source', () => {
               "column": 7,
               "end_line": 19,
               "end_column": 12
-            }
+            },
+            "target": {
+              "source": "shop_db",
+              "kind": "table",
+              "table": "users"
+            },
+            "requests": [
+              {
+                "op": "update_schema",
+                "method": "PATCH",
+                "path": "external_data_schemas/{schema_id}/",
+                "body": {
+                  "sync_frequency": "24hour"
+                },
+                "phase": 4,
+                "schema_of": "users"
+              }
+            ]
           }
         ],
         "diagnostics": [
@@ -454,7 +569,208 @@ describe('a new Stripe source with webhook tables', () => {
               "column": 3,
               "end_line": 3,
               "end_column": 10
-            }
+            },
+            "target": {
+              "source": "billing",
+              "kind": "source"
+            },
+            "requests": [
+              {
+                "op": "create_source",
+                "method": "POST",
+                "path": "external_data_sources/",
+                "body": {
+                  "source_type": "Stripe",
+                  "prefix": "billing_",
+                  "description": null,
+                  "payload": {
+                    "auth_method": {
+                      "selection": "api_key",
+                      "stripe_secret_key": {
+                        "$secret": "config.auth_method.stripe_secret_key"
+                      }
+                    },
+                    "schemas": [
+                      {
+                        "name": "Charge",
+                        "should_sync": true,
+                        "sync_type": "append",
+                        "incremental_field": "created",
+                        "incremental_field_type": "integer",
+                        "sync_time_of_day": null
+                      },
+                      {
+                        "name": "Customer",
+                        "should_sync": true,
+                        "sync_type": "webhook",
+                        "sync_time_of_day": null
+                      },
+                      {
+                        "name": "ApplicationFee",
+                        "should_sync": false
+                      },
+                      {
+                        "name": "BalanceTransaction",
+                        "should_sync": false
+                      },
+                      {
+                        "name": "BillingCreditBalanceSummary",
+                        "should_sync": false
+                      },
+                      {
+                        "name": "BillingCreditBalanceTransaction",
+                        "should_sync": false
+                      },
+                      {
+                        "name": "BillingCreditGrant",
+                        "should_sync": false
+                      },
+                      {
+                        "name": "BillingMeter",
+                        "should_sync": false
+                      },
+                      {
+                        "name": "CheckoutSession",
+                        "should_sync": false
+                      },
+                      {
+                        "name": "Coupon",
+                        "should_sync": false
+                      },
+                      {
+                        "name": "CreditNote",
+                        "should_sync": false
+                      },
+                      {
+                        "name": "CustomerBalanceTransaction",
+                        "should_sync": false
+                      },
+                      {
+                        "name": "CustomerPaymentMethod",
+                        "should_sync": false
+                      },
+                      {
+                        "name": "Discount",
+                        "should_sync": false
+                      },
+                      {
+                        "name": "Dispute",
+                        "should_sync": false
+                      },
+                      {
+                        "name": "EarlyFraudWarning",
+                        "should_sync": false
+                      },
+                      {
+                        "name": "EntitlementsActiveEntitlement",
+                        "should_sync": false
+                      },
+                      {
+                        "name": "EntitlementsFeature",
+                        "should_sync": false
+                      },
+                      {
+                        "name": "Event",
+                        "should_sync": false
+                      },
+                      {
+                        "name": "Invoice",
+                        "should_sync": false
+                      },
+                      {
+                        "name": "InvoiceItem",
+                        "should_sync": false
+                      },
+                      {
+                        "name": "InvoicePayment",
+                        "should_sync": false
+                      },
+                      {
+                        "name": "PaymentIntent",
+                        "should_sync": false
+                      },
+                      {
+                        "name": "PaymentLink",
+                        "should_sync": false
+                      },
+                      {
+                        "name": "Payout",
+                        "should_sync": false
+                      },
+                      {
+                        "name": "Plan",
+                        "should_sync": false
+                      },
+                      {
+                        "name": "Price",
+                        "should_sync": false
+                      },
+                      {
+                        "name": "Product",
+                        "should_sync": false
+                      },
+                      {
+                        "name": "PromotionCode",
+                        "should_sync": false
+                      },
+                      {
+                        "name": "Quote",
+                        "should_sync": false
+                      },
+                      {
+                        "name": "Refund",
+                        "should_sync": false
+                      },
+                      {
+                        "name": "Review",
+                        "should_sync": false
+                      },
+                      {
+                        "name": "SetupAttempt",
+                        "should_sync": false
+                      },
+                      {
+                        "name": "SetupIntent",
+                        "should_sync": false
+                      },
+                      {
+                        "name": "ShippingRate",
+                        "should_sync": false
+                      },
+                      {
+                        "name": "Subscription",
+                        "should_sync": false
+                      },
+                      {
+                        "name": "SubscriptionItem",
+                        "should_sync": false
+                      },
+                      {
+                        "name": "SubscriptionSchedule",
+                        "should_sync": false
+                      },
+                      {
+                        "name": "TaxId",
+                        "should_sync": false
+                      },
+                      {
+                        "name": "TaxRate",
+                        "should_sync": false
+                      },
+                      {
+                        "name": "Topup",
+                        "should_sync": false
+                      },
+                      {
+                        "name": "Transfer",
+                        "should_sync": false
+                      }
+                    ]
+                  }
+                },
+                "phase": 0
+              }
+            ]
           },
           {
             "address": "source.billing.table.Charge",
@@ -480,7 +796,24 @@ describe('a new Stripe source with webhook tables', () => {
               "column": 7,
               "end_line": 12,
               "end_column": 13
-            }
+            },
+            "target": {
+              "source": "billing",
+              "kind": "table",
+              "table": "Charge"
+            },
+            "requests": [
+              {
+                "op": "update_schema",
+                "method": "PATCH",
+                "path": "external_data_schemas/{schema_id}/",
+                "body": {
+                  "sync_frequency": "24hour"
+                },
+                "phase": 4,
+                "schema_of": "Charge"
+              }
+            ]
           },
           {
             "address": "source.billing.table.Customer",
@@ -506,7 +839,24 @@ describe('a new Stripe source with webhook tables', () => {
               "column": 7,
               "end_line": 11,
               "end_column": 15
-            }
+            },
+            "target": {
+              "source": "billing",
+              "kind": "table",
+              "table": "Customer"
+            },
+            "requests": [
+              {
+                "op": "update_schema",
+                "method": "PATCH",
+                "path": "external_data_schemas/{schema_id}/",
+                "body": {
+                  "sync_frequency": "24hour"
+                },
+                "phase": 4,
+                "schema_of": "Customer"
+              }
+            ]
           },
           {
             "address": "source.billing.webhook",
@@ -528,7 +878,41 @@ describe('a new Stripe source with webhook tables', () => {
               "column": 5,
               "end_line": 10,
               "end_column": 11
-            }
+            },
+            "target": {
+              "source": "billing",
+              "kind": "webhook"
+            },
+            "requests": [
+              {
+                "op": "create_webhook",
+                "method": "POST",
+                "path": "external_data_sources/{source_id}/create_webhook/",
+                "body": {},
+                "phase": 5
+              },
+              {
+                "op": "update_webhook_inputs",
+                "method": "POST",
+                "path": "external_data_sources/{source_id}/update_webhook_inputs/",
+                "body": {
+                  "inputs": {
+                    "signing_secret": {
+                      "$secret": "webhook.signing_secret"
+                    }
+                  }
+                },
+                "phase": 5,
+                "when": "webhook-not-registered"
+              },
+              {
+                "op": "check_webhook",
+                "method": "GET",
+                "path": "external_data_sources/{source_id}/webhook_info/",
+                "body": null,
+                "phase": 5
+              }
+            ]
           }
         ],
         "diagnostics": [],
@@ -693,7 +1077,12 @@ describe('an existing source with drift', () => {
                 "column": 3,
                 "end_line": 3,
                 "end_column": 10
-              }
+              },
+              "target": {
+                "source": "shop_db",
+                "kind": "source"
+              },
+              "requests": []
             },
             {
               "address": "source.shop_db.table.countries",
@@ -715,7 +1104,23 @@ describe('an existing source with drift', () => {
                 "column": 5,
                 "end_line": 14,
                 "end_column": 11
-              }
+              },
+              "target": {
+                "source": "shop_db",
+                "kind": "table",
+                "table": "countries"
+              },
+              "requests": [
+                {
+                  "op": "update_schema",
+                  "method": "PATCH",
+                  "path": "external_data_schemas/<uuid>/",
+                  "body": {
+                    "should_sync": false
+                  },
+                  "phase": 4
+                }
+              ]
             },
             {
               "address": "source.shop_db.table.invoices",
@@ -743,7 +1148,39 @@ describe('an existing source with drift', () => {
                 "column": 7,
                 "end_line": 22,
                 "end_column": 15
-              }
+              },
+              "target": {
+                "source": "shop_db",
+                "kind": "table",
+                "table": "invoices"
+              },
+              "requests": [
+                {
+                  "op": "refresh_schemas",
+                  "method": "POST",
+                  "path": "external_data_sources/<uuid>/refresh_schemas/",
+                  "body": {},
+                  "phase": 3
+                },
+                {
+                  "op": "update_schema",
+                  "method": "PATCH",
+                  "path": "external_data_schemas/{schema_id}/",
+                  "body": {
+                    "should_sync": true,
+                    "sync_type": "incremental",
+                    "incremental_field": "updated_at",
+                    "incremental_field_type": "timestamp",
+                    "primary_key_columns": [
+                      "id"
+                    ],
+                    "sync_time_of_day": null,
+                    "sync_frequency": "24hour"
+                  },
+                  "phase": 4,
+                  "schema_of": "invoices"
+                }
+              ]
             },
             {
               "address": "source.shop_db.table.orders",
@@ -761,7 +1198,13 @@ describe('an existing source with drift', () => {
                 "column": 7,
                 "end_line": 15,
                 "end_column": 13
-              }
+              },
+              "target": {
+                "source": "shop_db",
+                "kind": "table",
+                "table": "orders"
+              },
+              "requests": []
             },
             {
               "address": "source.shop_db.table.users",
@@ -787,7 +1230,25 @@ describe('an existing source with drift', () => {
                 "column": 7,
                 "end_line": 19,
                 "end_column": 12
-              }
+              },
+              "target": {
+                "source": "shop_db",
+                "kind": "table",
+                "table": "users"
+              },
+              "requests": [
+                {
+                  "op": "update_schema",
+                  "method": "PATCH",
+                  "path": "external_data_schemas/<uuid>/",
+                  "body": {
+                    "sync_type": "incremental",
+                    "incremental_field": "updated_at",
+                    "incremental_field_type": "timestamp"
+                  },
+                  "phase": 4
+                }
+              ]
             }
           ],
           "diagnostics": [
@@ -1097,7 +1558,24 @@ describe('an unmanaged remote source', () => {
             "after": null,
             "reason": "not declared in the file, and --prune was given: the source, all its tables and their synced data are deleted",
             "path": "",
-            "position": null
+            "position": null,
+            "target": {
+              "source": "Stripe:billing_",
+              "kind": "source",
+              "undeclared": {
+                "source_type": "Stripe",
+                "prefix": "billing_"
+              }
+            },
+            "requests": [
+              {
+                "op": "delete_source",
+                "method": "DELETE",
+                "path": "external_data_sources/<uuid>/",
+                "body": null,
+                "phase": 0
+              }
+            ]
           },
           {
             "address": "source.shop_db",
@@ -1132,7 +1610,71 @@ describe('an unmanaged remote source', () => {
               "column": 3,
               "end_line": 3,
               "end_column": 10
-            }
+            },
+            "target": {
+              "source": "shop_db",
+              "kind": "source"
+            },
+            "requests": [
+              {
+                "op": "create_source",
+                "method": "POST",
+                "path": "external_data_sources/",
+                "body": {
+                  "source_type": "Postgres",
+                  "prefix": "shop_",
+                  "description": "Shop database",
+                  "payload": {
+                    "host": "<db-host>",
+                    "port": "<db-port>",
+                    "database": "postgres",
+                    "user": "postgres",
+                    "password": {
+                      "$secret": "config.password"
+                    },
+                    "schema": "public",
+                    "schemas": [
+                      {
+                        "name": "countries",
+                        "should_sync": true,
+                        "sync_type": "full_refresh",
+                        "sync_time_of_day": null
+                      },
+                      {
+                        "name": "orders",
+                        "should_sync": true,
+                        "sync_type": "incremental",
+                        "incremental_field": "updated_at",
+                        "incremental_field_type": "timestamp",
+                        "primary_key_columns": [
+                          "id"
+                        ],
+                        "sync_time_of_day": null
+                      },
+                      {
+                        "name": "users",
+                        "should_sync": true,
+                        "sync_type": "full_refresh",
+                        "sync_time_of_day": null
+                      },
+                      {
+                        "name": "audit_log",
+                        "should_sync": false
+                      },
+                      {
+                        "name": "events",
+                        "should_sync": false
+                      },
+                      {
+                        "name": "order_totals",
+                        "should_sync": false
+                      }
+                    ]
+                  }
+                },
+                "phase": 0
+              }
+            ]
           },
           {
             "address": "source.shop_db.table.countries",
@@ -1158,7 +1700,24 @@ describe('an unmanaged remote source', () => {
               "column": 7,
               "end_line": 21,
               "end_column": 16
-            }
+            },
+            "target": {
+              "source": "shop_db",
+              "kind": "table",
+              "table": "countries"
+            },
+            "requests": [
+              {
+                "op": "update_schema",
+                "method": "PATCH",
+                "path": "external_data_schemas/{schema_id}/",
+                "body": {
+                  "sync_frequency": "7day"
+                },
+                "phase": 4,
+                "schema_of": "countries"
+              }
+            ]
           },
           {
             "address": "source.shop_db.table.orders",
@@ -1186,7 +1745,24 @@ describe('an unmanaged remote source', () => {
               "column": 7,
               "end_line": 15,
               "end_column": 13
-            }
+            },
+            "target": {
+              "source": "shop_db",
+              "kind": "table",
+              "table": "orders"
+            },
+            "requests": [
+              {
+                "op": "update_schema",
+                "method": "PATCH",
+                "path": "external_data_schemas/{schema_id}/",
+                "body": {
+                  "sync_frequency": "1hour"
+                },
+                "phase": 4,
+                "schema_of": "orders"
+              }
+            ]
           },
           {
             "address": "source.shop_db.table.users",
@@ -1212,7 +1788,24 @@ describe('an unmanaged remote source', () => {
               "column": 7,
               "end_line": 19,
               "end_column": 12
-            }
+            },
+            "target": {
+              "source": "shop_db",
+              "kind": "table",
+              "table": "users"
+            },
+            "requests": [
+              {
+                "op": "update_schema",
+                "method": "PATCH",
+                "path": "external_data_schemas/{schema_id}/",
+                "body": {
+                  "sync_frequency": "24hour"
+                },
+                "phase": 4,
+                "schema_of": "users"
+              }
+            ]
           }
         ],
         "diagnostics": [

@@ -79,10 +79,11 @@ describe('planned change → exact HTTP request', () => {
     expect(JSON.stringify(plan)).not.toContain(world.env.SHOP_DB_PASSWORD!);
     // Declared tables on (frequency is not read at create, API.md §2.3), every other discovered table off.
     expect((payload.schemas as Record<string, unknown>[]).filter((s) => s.should_sync)).toEqual([
-      { name: 'orders', should_sync: true, sync_type: 'incremental', incremental_field: 'updated_at', incremental_field_type: 'datetime', primary_key_columns: ['id'], sync_time_of_day: null },
-      { name: 'users', should_sync: true, sync_type: 'full_refresh', sync_time_of_day: null },
       { name: 'countries', should_sync: true, sync_type: 'full_refresh', sync_time_of_day: null },
+      { name: 'orders', should_sync: true, sync_type: 'incremental', incremental_field: 'updated_at', incremental_field_type: 'timestamp', primary_key_columns: ['id'], sync_time_of_day: null },
+      { name: 'users', should_sync: true, sync_type: 'full_refresh', sync_time_of_day: null },
     ]);
+    expect((payload.schemas as Record<string, unknown>[]).filter((s) => !s.should_sync).every((s) => Object.keys(s).join() === 'name,should_sync')).toBe(true);
     expect(requestsOf(plan, 'source.shop_db.table.orders')).toEqual([{ op: 'update_schema', method: 'PATCH', path: 'external_data_schemas/{schema_id}/', body: { sync_frequency: '1hour' }, phase: 4, schema_of: 'orders' }]);
     // PostHog's create default (6hour) differs from the file's default (24hour): users is set too.
     expect(requestsOf(plan, 'source.shop_db.table.users')).toMatchObject([{ body: { sync_frequency: '24hour' } }]);
@@ -110,7 +111,7 @@ describe('planned change → exact HTTP request', () => {
         op: 'update_source',
         method: 'PATCH',
         path: `external_data_sources/${source.id}/`,
-        body: { job_inputs: { host: world.env.DB_HOST, port: world.env.DB_PORT, database: 'postgres', user: 'postgres', password: { $secret: 'config.password' }, schema: 'public' } },
+        body: { job_inputs: { host: world.env.DB_HOST, port: Number(world.env.DB_PORT), database: 'postgres', user: 'postgres', password: { $secret: 'config.password' }, schema: 'public' } },
         phase: 0,
       },
     ]);
