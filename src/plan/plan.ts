@@ -3,7 +3,7 @@ import { compareNames, type DesiredSource, type DesiredState, type DesiredTable 
 import type { DiagnosticCode } from '../diagnostics/codes.js';
 import { fromPointer, makeDiagnostic, sortDiagnostics, toPointer, type Diagnostic, type Severity, type Span } from '../diagnostics/diagnostic.js';
 import { closest, didYouMean } from '../lint/suggest.js';
-import { offeredSyncTypes, primaryKeySource, sourceModule, unavailableReason, warehouseTableName, type CdcTableMode } from '../sources/index.js';
+import { offeredSyncTypes, primaryKeySource, sourceModule, unavailableReason, warehouseTableName } from '../sources/index.js';
 import { isSecretPath, type SourceCatalog, type SourceTypeInfo, type SyncFrequency } from '../wizard/catalog.js';
 import { webhookHealth } from '../sources/webhooks.js';
 import type { DiscoveredTableInfo, ObservedSource, ObservedState, RemoteSchemaInfo, RemoteSourceInfo } from './observed.js';
