@@ -236,7 +236,7 @@ async function measureInProcess() {
   const { tsImport } = await import('tsx/esm/api');
   const imp = (p) => tsImport(pathToFileURL(join(ROOT, p)).href, import.meta.url);
   const { lintText } = await imp('src/lint/lint.ts');
-  const { bundledCatalog } = await imp('src/wizard/bundled.ts');
+  const { bundledCatalog } = await imp('src/sources/catalog.ts');
   const { parseWarehouseFile, loadFullParser } = await imp('src/config/parse.ts');
   await loadFullParser();
   const { compileValidator } = await imp('src/schema/ajv.ts');

@@ -17,5 +17,7 @@ describe('the command registry', () => {
     expect(await commandsFor(['--help'])).toHaveLength(COMMAND_NAMES.length);
     expect(await commandsFor(['plna'])).toHaveLength(COMMAND_NAMES.length);
     expect(await commandsFor([])).toHaveLength(COMMAND_NAMES.length);
+    expect(await commandsFor(['--version'])).toEqual([]);
+    expect(await commandsFor(['--version', 'lint'])).toHaveLength(COMMAND_NAMES.length);
   });
 });

@@ -20,9 +20,13 @@ export const COMMANDS: Record<string, () => Promise<CommandClass<DwctlContext>>>
   import: async () => (await import('./import.js')).ImportCommand,
 };
 
-/** The command classes a command line needs: its command's, or all of them when the first word names none. */
+/**
+ * The command classes a command line needs: its command's, none for `--version` (clipanion's own), or all of
+ * them when the first word names none (help, a bare `dwctl`, an unknown word).
+ */
 export async function commandsFor(argv: readonly string[]): Promise<CommandClass<DwctlContext>[]> {
   const first = argv[0];
+  if (argv.length === 1 && (first === '--version' || first === '-v')) return [];
   const names = first !== undefined && Object.hasOwn(COMMANDS, first) ? [first] : COMMAND_NAMES;
   return Promise.all(names.map((name) => COMMANDS[name]!()));
 }
