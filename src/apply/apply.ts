@@ -3,8 +3,9 @@ import type { PostHogReader } from '../plan/observe.js';
 import type { RemoteSourceInfo } from '../plan/observed.js';
 import type { Change, Plan, PlannedRequest, RequestCondition } from '../plan/types.js';
 import type { SecretMasker } from '../secrets.js';
-import { missingEventsText, webhookHealth, webhookProblems } from '../sources/webhooks.js';
+import { isDisabled, missingEventsText, webhookHealth, webhookProblems } from '../sources/webhooks.js';
 import type { SourceTypeInfo } from '../wizard/catalog.js';
+import { enableCdc } from './cdc.js';
 import { explainRefusedCreate } from './concurrent-create.js';
 import { isAmbiguous, isNotFound } from './request-errors.js';
 
@@ -19,6 +20,8 @@ export interface PostHogWriter extends PostHogReader {
   updateSchema(id: string, patch: Record<string, unknown>): Promise<unknown>;
   createWebhook(id: string, inputs?: Record<string, unknown>): Promise<{ success: boolean; webhook_url?: string | null; error?: string | null; pending_inputs?: string[] | null }>;
   updateWebhookInputs(id: string, inputs: Record<string, unknown>): Promise<unknown>;
+  /** POST {id}/enable_cdc/ (API.md §2.12); refusals throw (apply/cdc.ts reads them). */
+  enableCdc(id: string, body: Record<string, unknown>): Promise<{ success: boolean; schedules_ready: boolean }>;
 }
 
 export type ResultStatus = 'applied' | 'failed' | 'skipped';
@@ -190,6 +193,11 @@ class SourceRun {
     }
   }
 
+  private addNote(change: Change, text: string, where: 'first' | 'last' = 'last'): void {
+    const earlier = this.notes.get(change);
+    this.notes.set(change, earlier === undefined ? text : where === 'first' ? `${text} ${earlier}` : `${earlier} ${text}`);
+  }
+
   private fail(change: Change, error: unknown): void {
     if (!this.failures.has(change)) this.failures.set(change, error);
   }
@@ -288,9 +296,12 @@ class SourceRun {
       case 'check_webhook':
         await this.checkWebhook(change);
         return;
-      case 'enable_cdc':
-        // Reserved for CDC enablement on an existing source (API.md §2.12); this version never plans it.
-        throw new Error('Assertion failed: enable_cdc is not executed by this version of dwctl');
+      case 'enable_cdc': {
+        // 409 (already enabled) is done; 403/400 throw, which skips the table switches of the later phases.
+        const note = await enableCdc(this.client, this.id(), change.source, body);
+        if (note) this.notes.set(change, note);
+        return;
+      }
     }
   }
 
@@ -302,7 +313,7 @@ class SourceRun {
         // After a create skipped because a webhook existed (or whose answer was lost): PostHog may have made
         // the function but been refused by the provider, and then it waits for the signing secret.
         const health = webhookHealth(await this.client.webhookInfo(this.id()), this.inputs?.info);
-        return health.exists && (health.disabled || health.pendingInputs.length > 0);
+        return isDisabled(health) || (health.exists && health.pending_inputs.length > 0);
       }
     }
   }
@@ -362,19 +373,21 @@ class SourceRun {
       this.notes.set(change, `The configured signing secret is stored. Register this URL in the source's dashboard if it is not there yet: ${url ?? '(see the source in PostHog)'}`);
     }
     const health = webhookHealth(info, this.inputs?.info);
-    if (health.exists && (health.disabled || health.pendingInputs.length > 0) && !this.declaredSecret()) {
+    if ((isDisabled(health) || (health.exists && health.pending_inputs.length > 0)) && !this.declaredSecret()) {
       throw new Error(
         `The webhook is waiting for its signing secret (PostHog could not register the endpoint, or a table switched to webhook sync dropped the secret PostHog had stored): register ${url ?? "the source's webhook URL (see PostHog)"} in the source's dashboard by hand if it is not there yet, put its signing secret in webhook.signing_secret (as a reference), and run apply again.`,
       );
     }
-    const problems = webhookProblems(info, this.inputs?.info, { ignoreMissingEvents: true });
+    const problems = webhookProblems(health, { ignoreMissingEvents: true });
     if (problems.length > 0) throw new Error(`The webhook is not healthy after apply: ${problems.join('; ')}.${url ? ` URL: ${url}` : ''}`);
-    // PostHog's key cannot add them (or the repair was not safe without a declared secret): only the user can.
-    if (health.missingEvents.length > 0) throw new Error(`Action needed: ${missingEventsText(health.missingEvents, url)}`);
     // PostHog could not read the endpoint at the provider (typically a key without webhook read access, the
     // same key that could not register it): not a failure, plan treats it as healthy too, but say so.
-    const external = info.external_status?.error;
-    if (external) this.notes.set(change, `${this.notes.has(change) ? `${this.notes.get(change)} ` : ''}PostHog cannot check the endpoint at the provider: ${external}`);
+    if (health.external_error) this.addNote(change, `PostHog cannot check the endpoint at the provider: ${health.external_error}`);
+    // Events PostHog's key cannot add: only the user can, in the provider's dashboard. Not a failure: the webhook
+    // works for the events it has, and failing would fail every later apply the same way; plan shows them as the
+    // webhook-missing-events warning, never a change, so nothing re-switches tables. One note, listed first
+    // (apply's output shows notes under "Action needed").
+    if (health.missing_events.length > 0) this.addNote(change, missingEventsText(health.missing_events, url), 'first');
   }
 
   /**

@@ -64,6 +64,7 @@ export const CODES = {
   'primary-key-locked': { severity: 'error', owner: 'plan', title: 'A primary key PostHog cannot change because data has synced' },
   'rows-budget-exceeded': { severity: 'error', owner: 'plan', title: 'The planned rows per month exceed plan --max-rows-per-month' },
   'row-estimate-failed': { severity: 'warning', owner: 'plan', title: 'plan --count-rows could not estimate the rows of some tables' },
+  'webhook-missing-events': { severity: 'warning', owner: 'plan', title: "The webhook endpoint lacks provider events PostHog's key did not add" },
 } as const satisfies Record<string, CodeInfo>;
 
 export type DiagnosticCode = keyof typeof CODES;

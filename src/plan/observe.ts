@@ -12,6 +12,7 @@ import { remoteFingerprint } from './fingerprint.js';
 import { readOnlyInfo, withoutUnresolved, type ReadOnlyInfo } from './read-only.js';
 import type { CdcCheck, DiscoveredTableInfo, Discovery, JobHistory, ObservedSource, ObservedState, RemoteSourceInfo, WebhookInfoState } from './observed.js';
 import { historySince } from './cost.js';
+import { checkCdcEnable, needsCdcEnable } from './cdc-enable.js';
 
 /** The read-only PostHog calls plan needs (the client satisfies this; tests may fake it). */
 export interface PostHogReader {
@@ -20,6 +21,8 @@ export interface PostHogReader {
   databaseSchema(sourceType: string, config: Record<string, unknown>): Promise<DiscoveredTableInfo[]>;
   webhookInfo(id: string): Promise<WebhookInfoState>;
   checkCdcPrerequisites(body: Record<string, unknown>): Promise<{ valid: boolean; errors: string[] }>;
+  /** POST {id}/check_cdc_prerequisites_for_source/ (API.md §2.12), before CDC is enabled on an existing source. */
+  checkCdcPrerequisitesForSource(id: string, body: Record<string, unknown>): Promise<{ valid: boolean; errors: string[] }>;
   /** The source's sync runs created after `after`, newest first, at most 50 (API.md §2.12). */
   jobs(id: string, options?: { after?: string }): Promise<{ created_at: string; rows_synced: number; schema: { name: string } }[]>;
 }
@@ -127,7 +130,8 @@ export function shortSecretDiagnostics(short: readonly ShortSecret[], positions:
  * Read everything plan needs from PostHog — and nothing more. The number of requests grows with
  * sources, never with tables: one list (paged), then per declared source one database_schema, and for
  * sources that exist one retrieve, one jobs (the job history behind the cost estimate), one webhook_info
- * (webhook tables only) and one CDC check (new CDC tables only). Nothing is written.
+ * (webhook tables only), one CDC check (new CDC tables only) and one check_cdc_prerequisites_for_source (CDC
+ * tables on a source without CDC). Nothing is written.
  */
 export async function observe(input: ObserveInput): Promise<Observation> {
   const { desired, catalog, client, masker } = input;
@@ -181,6 +185,8 @@ export async function observe(input: ObserveInput): Promise<Observation> {
       if (discovery.ok) {
         const cdc = await checkNewCdc(client, source, resolved.config, remote, masker);
         if (cdc) seen.cdc = cdc;
+        // issue 10: CDC on an existing source is enabled first; PostHog's own check of it (plan/cdc-enable.ts).
+        if (remote && needsCdcEnable(source, remote)) seen.cdcEnable = await checkCdcEnable(client, source, remote, masker);
       }
       return [source.name, seen];
     }),

@@ -5,7 +5,7 @@ import { fromPointer, makeDiagnostic, sortDiagnostics, toPointer, type Diagnosti
 import { closest, didYouMean } from '../lint/suggest.js';
 import { offeredSyncTypes, primaryKeySource, sourceModule, unavailableReason, warehouseTableName } from '../sources/index.js';
 import { isSecretPath, type SourceCatalog, type SourceTypeInfo, type SyncFrequency } from '../wizard/catalog.js';
-import { webhookHealth } from '../sources/webhooks.js';
+import { isDisabled, missingEventsWarning, unhealthyStatus, webhookHealth } from '../sources/webhooks.js';
 import type { DiscoveredTableInfo, ObservedSource, ObservedState, RemoteSchemaInfo, RemoteSourceInfo } from './observed.js';
 import { planDigest, summarise } from './binding.js';
 import { KEY_CHANGE_REFUSAL, keyForSwitch, lacksIncrementalKey, refusesKeyChange } from './keys.js';
@@ -13,12 +13,13 @@ import { credentialUpdate, storedCredentialsFailure, storedCredentialsWarning } 
 import { cheaperAlternative, incrementalFieldRisks, isCreatedAtField, isUpdatedAtField, realCandidates, recommend, SYNCS_PER_MONTH } from './recommend.js';
 import { deleteLast, movedFrom, moveDeleteChange, movedTo, ownedElsewhere, prefixChangeMessage, pruneChange, renameCandidates } from './lifecycle.js';
 import { declaredSettings, readOnlyMessage, type ReadOnlyInfo } from './read-only.js';
-import { addressOf, SENSITIVE, type Action, type BlockedSource, type Change, type CostLine, type Plan, type Pending, type PlannedRequest, type TableChange } from './types.js';
+import { addressOf, SENSITIVE, type Action, type BlockedSource, type Change, type CostLine, type Plan, type Pending, type SourceWebhookHealth, type PlannedRequest, type TableChange } from './types.js';
 import {
   checkWebhookRequest,
   createSchemaEntry,
   createSourceRequest,
   createWebhookRequest,
+  enableCdcRequest,
   enableSchemaBody,
   PHASE,
   refreshSchemasRequest,
@@ -30,6 +31,7 @@ import {
   type TableSettings,
 } from './requests.js';
 import { budgetExceeded, costLine, formatRows, observedRowsPerMonth, rowCountFor, summariseCost } from './cost.js';
+import { cdcCheckReports, cdcEnableDiff, needsCdcEnable } from './cdc-enable.js';
 
 /** Where things are in the file, so plan diagnostics point at the YAML node they concern. */
 export interface Positions {
@@ -91,12 +93,13 @@ export function planChanges(input: PlanInput): Plan {
   const selected = desired.sources.filter((s) => options.sources === null || options.sources.includes(s.name));
   const readOnly = input.readOnly ?? null;
   if (readOnly) report('read-only-plan', readOnlyMessage(readOnly), [], 'key');
+  const webhooks: SourceWebhookHealth[] = [];
 
   for (const source of selected) {
     const info = catalog.get(source.type);
     const seen = observed.sources[source.name] ?? {};
     const rotate = options.update_credentials?.includes(source.name) ?? false;
-    planSource({ source, desired, info, seen, observed, changes, cost, report, rotate, readOnly: readOnly !== null });
+    planSource({ source, desired, info, seen, observed, changes, cost, report, rotate, readOnly: readOnly !== null, webhooks });
     const old = movedFrom(source, observed.remoteSources);
     if (old) changes.push(moveDeleteChange(source, old));
   }
@@ -144,6 +147,8 @@ export function planChanges(input: PlanInput): Plan {
     },
     cost: costEstimate,
     blocked: blockedSources(selected, sortedDiagnostics),
+    // Only when some existing source has webhook tables, so other plans keep their shape.
+    ...(webhooks.length > 0 ? { webhooks: webhooks.sort((a, b) => compareNames(a.source, b.source)) } : {}),
     ...(readOnly ? { read_only: readOnly } : {}),
   };
   return { ...plan, digest: planDigest(plan) };
@@ -163,6 +168,8 @@ interface SourceContext {
   rotate: boolean;
   /** Read-only plan: no discovery; the declared settings are diffed as written (plan/read-only.ts). */
   readOnly: boolean;
+  /** Webhook health of existing sources with webhook tables, for the plan's `webhooks`. */
+  webhooks: SourceWebhookHealth[];
 }
 
 function planSource(ctx: SourceContext): void {
@@ -360,19 +367,8 @@ function reviewCost(ctx: SourceContext, table: DesiredTable, found: DiscoveredTa
 }
 
 function reportCdcCheck(ctx: SourceContext): void {
-  const { source, seen, report } = ctx;
-  if (!seen.cdc) return;
-  const cdcTables = source.tables.filter((t) => t.sync === 'cdc');
-  const fallback = cdcTables[0] ? ['sources', source.name, 'tables', cdcTables[0].name, 'sync'] : ['sources', source.name, 'cdc'];
-  if ('failed' in seen.cdc) {
-    report('cdc-prerequisites', `PostHog could not check the CDC prerequisites of ${source.name}: ${seen.cdc.failed}`, fallback);
-    return;
-  }
-  for (const error of seen.cdc.errors) {
-    // Point a per-table problem ("Table 'public.audit_log' has no primary key") at that table.
-    const named = cdcTables.find((t) => error.includes(`'${t.name}'`) || error.includes(`.${t.name}'`));
-    report('cdc-prerequisites', `CDC prerequisite not met for ${source.name}: ${error}`, named ? ['sources', source.name, 'tables', named.name, 'sync'] : fallback);
-  }
+  // Both CDC checks (new tables; the source before CDC is enabled on it), deduplicated (plan/cdc-enable.ts).
+  for (const r of cdcCheckReports(ctx.source, { tables: ctx.seen.cdc, source: ctx.seen.cdcEnable })) ctx.report('cdc-prerequisites', r.message, r.path);
 }
 
 function planNewSource(ctx: SourceContext, settings: Map<string, TableSettings>, discoveredNames: string[] | null): void {
@@ -454,6 +450,12 @@ function planExistingSource(ctx: SourceContext, remote: RemoteSourceInfo, settin
     sourceBefore.config = configDiff.before;
     sourceAfter.config = configDiff.after;
   }
+  // issue 10 hook: CDC tables on a source PostHog has without CDC enable it first (plan/cdc-enable.ts, apply/cdc.ts).
+  const cdcEnable = needsCdcEnable(source, remote) ? cdcEnableDiff(source) : undefined;
+  if (cdcEnable) {
+    sourceBefore.cdc = cdcEnable.before;
+    sourceAfter.cdc = cdcEnable.after;
+  }
   if (!ctx.rotate) {
     // The file's credentials passed database_schema (planSource returns earlier otherwise).
     const failure = storedCredentialsFailure(remote);
@@ -474,14 +476,19 @@ function planExistingSource(ctx: SourceContext, remote: RemoteSourceInfo, settin
     source: source.name,
     before: sourceChanged ? sourceBefore : null,
     after: sourceChanged ? sourceAfter : null,
-    reason: ctx.rotate
-      ? '--update-credentials: the whole config is sent with every secret; PostHog re-validates it'
-      : sourceChanged
-        ? `the file's ${Object.keys(sourceAfter).join(' and ')} differ from PostHog's; credentials are re-sent with the update`
-        : 'in sync',
+    reason: [
+      ctx.rotate
+        ? '--update-credentials: the whole config is sent with every secret; PostHog re-validates it'
+        : Object.keys(sourceAfter).some((k) => k !== 'cdc')
+          ? `the file's ${Object.keys(sourceAfter).filter((k) => k !== 'cdc').join(' and ')} differ from PostHog's; credentials are re-sent with the update`
+          : '',
+      cdcEnable?.reason ?? '',
+    ].filter(Boolean).join('; ') || 'in sync',
     path: toPointer(['sources', source.name]),
     target: { source: source.name, kind: 'source' },
-    requests: sourceChanged ? [updateSourceRequest(remote.id, patch)] : [],
+    // The PATCH first (a rotated password must be stored: enable_cdc checks with the stored credentials), then
+    // enable_cdc, before the tables switch to cdc (phases, plan/requests.ts).
+    requests: [...(Object.keys(patch).length > 0 ? [updateSourceRequest(remote.id, patch)] : []), ...(cdcEnable ? [enableCdcRequest(remote.id, cdcEnable.body)] : [])],
   });
 
   const remoteByName = new Map(remote.schemas.map((s) => [s.name, s]));
@@ -565,8 +572,17 @@ function planWebhook(ctx: SourceContext, remote: RemoteSourceInfo, webhookTables
     changes.push({ kind: 'webhook', action: 'create', remote_id: remote.id, source: source.name, before: null, after: webhookAfter(source, webhookTables), reason: 'no webhook is registered for this source', path, target, requests });
     return;
   }
-  const { pendingInputs: pending, missingEvents: missing, disabled, unhealthyStatus } = webhookHealth(info, ctx.info);
-  const healthy = pending.length === 0 && missing.length === 0 && !disabled && !unhealthyStatus;
+  // Webhook health, the same function status uses (sources/webhooks.ts). Missing events are a warning, never a
+  // change: PostHog's key may be unable to add them (only the user can), and a planned repair would re-switch a
+  // table on every run without converging (issue 10 item 6).
+  const health = webhookHealth(info, ctx.info);
+  ctx.webhooks.push({ source: source.name, ...health });
+  const missingEvents = missingEventsWarning(source.name, health);
+  if (missingEvents) ctx.report('webhook-missing-events', missingEvents, ['sources', source.name, 'tables'], 'key');
+  const pending = health.pending_inputs;
+  const disabled = isDisabled(health);
+  const status = unhealthyStatus(health);
+  const healthy = pending.length === 0 && !disabled && !status;
   const remoteId = info.hog_function?.id ?? remote.id;
   if (switching.length > 0 && !secret) {
     ctx.report(
@@ -592,28 +608,24 @@ function planWebhook(ctx: SourceContext, remote: RemoteSourceInfo, webhookTables
     return;
   }
   if (healthy) {
-    changes.push({ kind: 'webhook', action: 'no-op', remote_id: remoteId, source: source.name, before: null, after: null, reason: 'registered, enabled and subscribed to every event', path, target, requests: [] });
+    const reason = health.missing_events.length > 0 ? 'registered and enabled; events missing (see webhook-missing-events)' : 'registered, enabled and subscribed to every event';
+    changes.push({ kind: 'webhook', action: 'no-op', remote_id: remoteId, source: source.name, before: null, after: null, reason, path, target, requests: [] });
     return;
   }
-  // A second create_webhook would register a second endpoint. PostHog reconciles the subscribed events when a
-  // table is set to webhook sync (API.md §2.13): a table of this plan that switches does it, else one PATCH of a
-  // webhook table. That PATCH drops the signing secret, so it is sent only when the file declares one to restore.
-  const reconcileWith = missing.length > 0 && secret && switching.length === 0 ? remote.schemas.find((s) => s.should_sync && s.sync_type === 'webhook') : undefined;
-  const storeSecret = secret && (pending.length > 0 || disabled || switching.length > 0 || reconcileWith !== undefined);
+  const storeSecret = secret && (pending.length > 0 || disabled || switching.length > 0);
   changes.push({
     kind: 'webhook',
     action: 'update',
     remote_id: remoteId,
     source: source.name,
-    before: { enabled: !disabled, missing_events: missing, pending_inputs: pending, ...(unhealthyStatus ? { status: unhealthyStatus } : {}) },
-    after: { ...webhookAfter(source, webhookTables), enabled: true, missing_events: [], pending_inputs: [] },
-    reason: [pending.length ? `inputs pending: ${pending.join(', ')}` : '', missing.length ? `${missing.length} events missing` : '', disabled ? 'disabled' : '', unhealthyStatus ? `status ${unhealthyStatus}` : '']
+    before: { enabled: !disabled, pending_inputs: pending, ...(status ? { status } : {}) },
+    after: { ...webhookAfter(source, webhookTables), enabled: true, pending_inputs: [] },
+    reason: [pending.length ? `inputs pending: ${pending.join(', ')}` : '', disabled ? 'disabled' : '', status ? `status ${status}` : '']
       .filter(Boolean)
       .join('; '),
     path,
     target,
     requests: [
-      ...(reconcileWith ? [updateSchemaRequest(reconcileWith.id, reconcileWith.name, { sync_type: 'webhook' }, PHASE.webhook)] : []),
       ...(storeSecret ? [updateWebhookInputsRequest(remote.id, PHASE.webhook)] : []),
       checkWebhookRequest(remote.id, PHASE.webhook),
     ],

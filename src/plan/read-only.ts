@@ -23,7 +23,7 @@ export interface ReadOnlyInfo {
 export const NOT_CHECKED: readonly string[] = [
   "the sources' credentials (PostHog's database_schema)",
   'that each declared table exists and offers its sync type, incremental field and primary key (table discovery)',
-  'CDC prerequisites (check_cdc_prerequisites)',
+  'CDC prerequisites (check_cdc_prerequisites, check_cdc_prerequisites_for_source)',
   'cost estimates and sync recommendations (row counts come from discovery)',
   'config values whose ${...} references are not set where the plan ran',
 ];

@@ -109,6 +109,14 @@ export function deleteSourceRequest(id: string, phase: number): PlannedRequest {
   return { op: 'delete_source', method: 'DELETE', path: `${SOURCES}${id}/`, body: null, phase };
 }
 
+/**
+ * CDC on an existing source (API.md §2.12, §12): the dialect's management mode and slot/publication names;
+ * PostHog checks the prerequisites with the credentials it stores, so this follows the source's own PATCH.
+ */
+export function enableCdcRequest(sourceId: string | null, body: Record<string, unknown>): PlannedRequest {
+  return { op: 'enable_cdc', method: 'POST', path: `${SOURCES}${sourceId ?? '{source_id}'}/enable_cdc/`, body, phase: PHASE.enableCdc };
+}
+
 export function refreshSchemasRequest(sourceId: string): PlannedRequest {
   return { op: 'refresh_schemas', method: 'POST', path: `${SOURCES}${sourceId}/refresh_schemas/`, body: {}, phase: PHASE.refresh };
 }

@@ -1,4 +1,8 @@
 import type { Diagnostic, Span } from '../diagnostics/diagnostic.js';
+import type { WebhookHealth } from '../sources/webhooks.js';
+
+/** A source's webhook health as plan read it (webhook_info; the same function status uses). */
+export type SourceWebhookHealth = { source: string } & WebhookHealth;
 
 /**
  * The plan document (contract §6): what `plan --format json` prints and `--out` writes, byte for byte.
@@ -230,6 +234,11 @@ export interface Plan {
   cost: CostEstimate;
   /** Declared sources left out of the changes because an error blocks them (credentials, secrets). */
   blocked: BlockedSource[];
+  /**
+   * Webhook health of the existing sources with webhook tables (exists, enabled, missing events, pending
+   * inputs); absent when there are none. Informational: what apply fixes is a change, the rest a diagnostic.
+   */
+  webhooks?: SourceWebhookHealth[];
   /**
    * sha256 over changes, diagnostics, options, file and remote (plan/binding.ts): `apply PLANFILE` and
    * `show` detect a plan file edited after it was written. Absent in plans of dwctl before 0.1 binding.

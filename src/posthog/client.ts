@@ -7,6 +7,8 @@ import { DEFAULT_RETRY_BUDGET_MS } from './retry.js';
 import { Transport, type ClientStats, type RequestSpec } from './transport.js';
 import type {
   BulkSchemaUpdate,
+  CdcEnableRequest,
+  CdcEnableResult,
   CdcPrerequisiteRequest,
   CdcPrerequisiteResult,
   CreateSourceRequest,
@@ -109,6 +111,16 @@ export interface PostHogClient {
   bulkUpdateSchemas(sourceId: string, updates: BulkSchemaUpdate[]): Promise<RemoteSchema[]>;
   /** `POST external_data_sources/check_cdc_prerequisites/` (API.md §8). */
   checkCdcPrerequisites(body: CdcPrerequisiteRequest): Promise<CdcPrerequisiteResult>;
+  /**
+   * `POST external_data_sources/{id}/check_cdc_prerequisites_for_source/` (API.md §2.12): PostHog checks the
+   * source-level prerequisites with the credentials it stores (it passes no tables to its validator).
+   */
+  checkCdcPrerequisitesForSource(id: string, body: CdcEnableRequest): Promise<CdcPrerequisiteResult>;
+  /**
+   * `POST external_data_sources/{id}/enable_cdc/` (API.md §2.12): 200 `{success, schedules_ready}`; refusals
+   * (403 team without CDC, 409 already enabled, 400 prerequisites with `errors`) throw PostHogApiError.
+   */
+  enableCdc(id: string, body: CdcEnableRequest): Promise<CdcEnableResult>;
   /** `GET external_data_sources/{id}/webhook_info/` (API.md §7). */
   webhookInfo(id: string): Promise<WebhookInfo>;
   /**
@@ -363,6 +375,23 @@ class HttpPostHogClient implements PostHogClient {
       'object',
     );
     return { ...result, valid: result.valid === true, errors: Array.isArray(result.errors) ? result.errors.map(String) : [] };
+  }
+
+  async checkCdcPrerequisitesForSource(id: string, body: CdcEnableRequest): Promise<CdcPrerequisiteResult> {
+    const result = await this.json<CdcPrerequisiteResult>(
+      { operation: 'checkCdcPrerequisitesForSource', method: 'POST', path: `${SOURCES}${enc(id)}/check_cdc_prerequisites_for_source/`, body, repeatable: true, scope: 'write' },
+      'object',
+    );
+    return { ...result, valid: result.valid === true, errors: Array.isArray(result.errors) ? result.errors.map(String) : [] };
+  }
+
+  async enableCdc(id: string, body: CdcEnableRequest): Promise<CdcEnableResult> {
+    // Safe to repeat: a second enable_cdc after one that landed answers 409, which apply takes as done.
+    const result = await this.json<CdcEnableResult>(
+      { operation: 'enableCdc', method: 'POST', path: `${SOURCES}${enc(id)}/enable_cdc/`, body, repeatable: true, scope: 'write' },
+      'object',
+    );
+    return { ...result, success: result.success === true, schedules_ready: result.schedules_ready !== false };
   }
 
   async webhookInfo(id: string): Promise<WebhookInfo> {

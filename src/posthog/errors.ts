@@ -25,6 +25,8 @@ export interface PostHogErrorBody {
   posthogCode: string | null;
   /** drf-exceptions-hog `type` (`validation_error`, `authentication_error`, …). */
   type: string | null;
+  /** An ad-hoc body's list of reasons beside its message (enable_cdc's `errors`, API.md §2.12), masked; [] when none. */
+  errors: string[];
 }
 
 const SCOPES = 'the external_data_source:read and external_data_source:write scopes';
@@ -43,6 +45,8 @@ export class PostHogApiError extends DwctlError {
   readonly attr: string | null;
   readonly posthogCode: string | null;
   readonly type: string | null;
+  /** The reasons an ad-hoc body listed beside its message (enable_cdc's prerequisite errors), masked. */
+  readonly posthogErrors: string[];
 
   constructor(
     readonly status: number,
@@ -59,6 +63,7 @@ export class PostHogApiError extends DwctlError {
     this.attr = options.body?.attr ?? null;
     this.posthogCode = options.body?.posthogCode ?? null;
     this.type = options.body?.type ?? null;
+    this.posthogErrors = options.body?.errors ?? [];
     if (options.hint) this.hint = options.hint;
   }
 }
@@ -122,7 +127,7 @@ export class AmbiguousRequestError extends DwctlError {
  * field errors `{"field": ["msg"]}` or a bare string. Never matches on the text itself.
  */
 export function readErrorBody(body: unknown, masker: SecretMasker): PostHogErrorBody {
-  const out: PostHogErrorBody = { message: null, attr: null, posthogCode: null, type: null };
+  const out: PostHogErrorBody = { message: null, attr: null, posthogCode: null, type: null, errors: [] };
   if (typeof body === 'string') {
     out.message = body.trim() === '' ? null : masker.mask(body);
     return out;
@@ -137,6 +142,7 @@ export function readErrorBody(body: unknown, masker: SecretMasker): PostHogError
   out.attr = typeof o.attr === 'string' ? o.attr : null;
   out.posthogCode = typeof o.code === 'string' ? o.code : null;
   out.type = typeof o.type === 'string' ? o.type : null;
+  if (Array.isArray(o.errors)) out.errors = o.errors.filter((e): e is string => typeof e === 'string').map((e) => masker.mask(e));
 
   let text: string | null = null;
   if (o.detail !== undefined && o.detail !== null) text = asText(o.detail);

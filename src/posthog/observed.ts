@@ -92,6 +92,8 @@ export interface ObservedSource {
   remote?: RemoteSourceInfo;
   webhook?: WebhookInfoState;
   cdc?: CdcCheck;
+  /** check_cdc_prerequisites_for_source, made when the file wants CDC tables on a source PostHog has without CDC. */
+  cdcEnable?: CdcCheck;
   /** The source's job history (sources that exist only). */
   jobs?: JobHistory;
   /** `--count-rows`: rows estimated from the source database, by table, for tables PostHog has no count for. */

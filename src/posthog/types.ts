@@ -258,6 +258,20 @@ export interface CdcPrerequisiteRequest extends Open {
   cdc_publication_name?: string | null;
 }
 
+/** The body of `enable_cdc` / `check_cdc_prerequisites_for_source` on an existing source (API.md §2.12). */
+export interface CdcEnableRequest extends Open {
+  cdc_management_mode?: 'posthog' | 'self_managed';
+  cdc_slot_name?: string;
+  cdc_publication_name?: string;
+  cdc_auto_drop_slot?: boolean;
+}
+
+/** enable_cdc's answer: `schedules_ready` false means CDC is on but its schedule is made at the first CDC table switch. */
+export interface CdcEnableResult extends Open {
+  success: boolean;
+  schedules_ready: boolean;
+}
+
 export interface CdcPrerequisiteResult extends Open {
   valid: boolean;
   /** One sentence per unmet prerequisite. */

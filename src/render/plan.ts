@@ -5,6 +5,7 @@ import { htmlText, jsonSafe, markdownCell, markdownCodeBlock, markdownText, neut
 import type { Renderer } from './options.js';
 import { plural, style, type Style } from './style.js';
 import { blockedMarkdown, blockedTextLines, costMarkdown, costTextLines } from './cost.js';
+import { webhookLines } from './status.js';
 
 export const PLAN_FORMATS = ['text', 'json', 'markdown', 'github'] as const;
 export type PlanFormat = (typeof PLAN_FORMATS)[number];
@@ -104,6 +105,9 @@ const renderText: Renderer<Plan> = (untrusted, options) => {
       const names = unchanged.map((c) => c.target.table);
       out.push(s.dim(`  = ${plural(unchanged.length, 'table')} unchanged: ${names.length <= 8 ? names.join(', ') : `${names.slice(0, 8).join(', ')}, …`}`));
     }
+    // Webhook health as PostHog reports it now (the same lines as `status`).
+    const webhook = plan.webhooks?.find((w) => w.source === source);
+    if (webhook) out.push(...webhookLines(s, webhook));
     out.push('');
   }
   // A blocked source has no changes: list it with its reason rather than leave it out.
@@ -186,6 +190,7 @@ const renderMarkdown: Renderer<Plan> = (plan) => {
     head.push(`| ${markdownCell(source)} | ${count('create')} | ${count('update')} | ${count('delete')} | ${count('no-op')} | ${rows.toLocaleString('en-US')} |`);
   }
   head.push('', costMarkdown(plan.cost, Math.max(0, headBudget / 2 - size())));
+  if ((plan.webhooks ?? []).length > 0) head.push(...webhooksMarkdown(plan.webhooks!), '');
   if (errors.length + warnings.length > 0) {
     head.push(`**${plural(errors.length, 'error')}, ${plural(warnings.length, 'warning')}**`, '');
     const listed = [...errors, ...warnings];
@@ -229,6 +234,19 @@ const renderMarkdown: Renderer<Plan> = (plan) => {
   if (omitted > 0) text += `\n_${plural(omitted, 'source')} omitted to stay within GitHub's comment limit: see the full plan in the job log (\`dwctl show\`)._\n`;
   return text + footer;
 };
+
+/** Webhook health, one line per source (events beyond a few are counted; the JSON plan lists them all). */
+function webhooksMarkdown(webhooks: NonNullable<Plan['webhooks']>): string[] {
+  return [
+    '**Webhooks**',
+    '',
+    ...webhooks.map((w) => {
+      if (w.problems.length === 0) return `- ${markdownCell(w.source)}: healthy (enabled, every event subscribed, no input pending)`;
+      const events = w.missing_events.length > 0 ? `; missing events: ${w.missing_events.slice(0, 5).join(', ')}${w.missing_events.length > 5 ? `, and ${w.missing_events.length - 5} more` : ''}` : '';
+      return `- ${markdownCell(w.source)}: ${escapeMarkdown(w.problems.join('; ') + events)}`;
+    }),
+  ];
+}
 
 /** Untrusted prose in the comment: no headings, links, images, mentions or HTML (src/render/sanitize.ts). */
 function escapeMarkdown(text: string): string {

@@ -1,6 +1,7 @@
 import type { Renderer } from './options.js';
 import { jsonSafe, neutraliseWorkflowCommands, terminalSafe } from '../sanitize.js';
 import { style } from './style.js';
+import type { WebhookHealth } from '../sources/webhooks.js';
 
 export interface StatusTable {
   table: string;
@@ -14,21 +15,7 @@ export interface StatusTable {
   latest_error: string | null;
 }
 
-/** The source's webhook as PostHog reports it (webhook_info, API.md §7); only for sources with webhook tables. */
-export interface WebhookHealth {
-  exists: boolean;
-  enabled: boolean | null;
-  url: string | null;
-  /** Provider events the endpoint lacks (enable them in the provider's dashboard when PostHog's key cannot). */
-  missing_events: string[];
-  /** Required inputs PostHog does not hold (the signing secret, e.g. after a schema PATCH dropped it). */
-  pending_inputs: string[];
-  /** The endpoint's status at the provider, or why PostHog could not read it. */
-  external_status: string | null;
-  external_error: string | null;
-  /** Empty when healthy. */
-  problems: string[];
-}
+export type { WebhookHealth } from '../sources/webhooks.js';
 
 export interface StatusSource {
   name: string;
@@ -94,7 +81,8 @@ const renderText: Renderer<StatusReport> = (untrusted, options) => {
 /** At most this many missing events are named in the text view (JSON lists them all). */
 const EVENTS_SHOWN = 5;
 
-function webhookLines(s: ReturnType<typeof style>, webhook: WebhookHealth): string[] {
+/** The webhook's health as text, indented under its source; `plan` shows the same lines (render/plan.ts). */
+export function webhookLines(s: ReturnType<typeof style>, webhook: WebhookHealth): string[] {
   if (webhook.problems.length === 0) {
     const unread = webhook.external_error ? s.dim(` (PostHog cannot read the endpoint at the provider: ${webhook.external_error})`) : '';
     return [`  webhook: ${s.green('healthy')}: enabled, every event subscribed, no input pending${unread}`];

@@ -24,6 +24,19 @@ const postgresCdc: CdcDialect = {
       cdc_publication_name: cdc?.publication_name ?? null,
     };
   },
+  enableInputs(cdc: CdcSettings | null) {
+    // enable_cdc reads `cdc_slot_name or None`: names are sent only when the file gives them.
+    return {
+      cdc_management_mode: cdc?.management ?? 'posthog',
+      ...(cdc?.slot_name ? { cdc_slot_name: cdc.slot_name } : {}),
+      ...(cdc?.publication_name ? { cdc_publication_name: cdc.publication_name } : {}),
+      ...(cdc?.auto_drop_slot != null ? { cdc_auto_drop_slot: cdc.auto_drop_slot } : {}),
+    };
+  },
+  enabledIn(jobInputs: Record<string, unknown>) {
+    // PostHog's adapter.parse_cdc_config(...).enabled: the cdc_enabled flag enable_cdc / create store.
+    return jobInputs.cdc_enabled === true || jobInputs.cdc_enabled === 'true' || jobInputs.cdc_enabled === 'True';
+  },
   fromJobInputs(jobInputs: Record<string, unknown>) {
     if (jobInputs.cdc_enabled !== true && typeof jobInputs.cdc_management_mode !== 'string') return undefined;
     return {

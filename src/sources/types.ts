@@ -38,6 +38,13 @@ export interface CdcDialect {
   prerequisitesInputs(cdc: CdcSettings | null, tables: string[]): Record<string, unknown>;
   /** The file's `cdc:` block from a source's job_inputs (import), or undefined when CDC is off. */
   fromJobInputs(jobInputs: Record<string, unknown>): Record<string, unknown> | undefined;
+  /**
+   * The body of `enable_cdc` and `check_cdc_prerequisites_for_source` on an existing source (API.md §2.12):
+   * the management mode and the slot/publication names; PostHog reads the credentials it stores.
+   */
+  enableInputs(cdc: CdcSettings | null): Record<string, unknown>;
+  /** Whether PostHog has CDC enabled on a source, read from the job_inputs it returns (CDC keys are kept, API.md §2.4). */
+  enabledIn(jobInputs: Record<string, unknown>): boolean;
 }
 
 /** Which settings PostHog stores for a table of a given sync type (API.md §12 "Primary keys are stored only where PostHog uses them"). */

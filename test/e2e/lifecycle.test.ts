@@ -48,7 +48,7 @@ describe('read-only plan', () => {
         = 2 tables unchanged: countries, users
 
       Warnings and notes:
-        warehouse.yaml:1:1 warning read-only-plan Read-only plan (--read-only): the file was compared with PostHog's existing sources and tables and with the wizard schema only. Not checked: the sources' credentials (PostHog's database_schema); that each declared table exists and offers its sync type, incremental field and primary key (table discovery); CDC prerequisites (check_cdc_prerequisites); cost estimates and sync recommendations (row counts come from discovery); config values whose \${...} references are not set where the plan ran. This plan cannot be applied: run plan with a key that has external_data_source:write (for example where apply runs) for the full check.
+        warehouse.yaml:1:1 warning read-only-plan Read-only plan (--read-only): the file was compared with PostHog's existing sources and tables and with the wizard schema only. Not checked: the sources' credentials (PostHog's database_schema); that each declared table exists and offers its sync type, incremental field and primary key (table discovery); CDC prerequisites (check_cdc_prerequisites, check_cdc_prerequisites_for_source); cost estimates and sync recommendations (row counts come from discovery); config values whose \${...} references are not set where the plan ran. This plan cannot be applied: run plan with a key that has external_data_source:write (for example where apply runs) for the full check.
 
       Plan: 0 to create, 1 to update, 0 to delete.
       Read-only plan: credentials, table discovery and CDC prerequisites were not checked; it cannot be applied.
@@ -120,7 +120,7 @@ describe('read-only plan', () => {
             + sync_frequency = "24hour"
 
       Warnings and notes:
-        warehouse.yaml:1:1 warning read-only-plan Read-only plan (--read-only): the file was compared with PostHog's existing sources and tables and with the wizard schema only. Not checked: the sources' credentials (PostHog's database_schema); that each declared table exists and offers its sync type, incremental field and primary key (table discovery); CDC prerequisites (check_cdc_prerequisites); cost estimates and sync recommendations (row counts come from discovery); config values whose \${...} references are not set where the plan ran. This plan cannot be applied: run plan with a key that has external_data_source:write (for example where apply runs) for the full check.
+        warehouse.yaml:1:1 warning read-only-plan Read-only plan (--read-only): the file was compared with PostHog's existing sources and tables and with the wizard schema only. Not checked: the sources' credentials (PostHog's database_schema); that each declared table exists and offers its sync type, incremental field and primary key (table discovery); CDC prerequisites (check_cdc_prerequisites, check_cdc_prerequisites_for_source); cost estimates and sync recommendations (row counts come from discovery); config values whose \${...} references are not set where the plan ran. This plan cannot be applied: run plan with a key that has external_data_source:write (for example where apply runs) for the full check.
 
       Plan: 4 to create, 0 to update, 0 to delete.
       Read-only plan: credentials, table discovery and CDC prerequisites were not checked; it cannot be applied.

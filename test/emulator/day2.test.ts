@@ -14,6 +14,8 @@ let database: PgServer;
 let emulator: Emulator;
 let config: Record<string, unknown>;
 const SOURCES = 'external_data_sources/';
+/** A restricted key with 'Read' but not 'Write' on Stripe's Webhook endpoints. */
+const STRIPE_KEY_READ_WEBHOOKS = 'rk_test_read_webhooks';
 
 beforeAll(async () => {
   database = await startPglite({
@@ -22,7 +24,7 @@ beforeAll(async () => {
   });
   emulator = await startEmulator({
     syncDurationMs: 30,
-    stripeKeys: { [STRIPE_KEY]: { webhookWrite: true }, [STRIPE_KEY_NO_WEBHOOKS]: {} },
+    stripeKeys: { [STRIPE_KEY]: { webhookWrite: true }, [STRIPE_KEY_NO_WEBHOOKS]: {}, [STRIPE_KEY_READ_WEBHOOKS]: { webhookRead: true } },
   });
   config = { host: database.host, port: database.port, database: database.database, user: database.user, password: database.password, schema: 'public' };
 });
@@ -333,6 +335,23 @@ describe('webhook inputs replaced by a webhook schema PATCH (API.md §12, §7)',
     expect(patched.status).toBe(200);
     const endpoint = emulator.state.sources.get(readOnly)!.endpoints.at(-1)!;
     expect(endpoint.enabledEvents).toEqual(['charge.succeeded']);
+  });
+
+  it('§7, §12: a key that may read but not write webhook endpoints: webhook_info lists the missing events, create_webhook and the PATCH cannot add them', async () => {
+    const id = await createStripe(emulator, 'rd_', [{ name: 'Customer', should_sync: true, sync_type: 'webhook' }, { name: 'Charge', should_sync: false }], STRIPE_KEY_READ_WEBHOOKS);
+    const created = (await call(emulator, 'POST', `${SOURCES}${id}/create_webhook/`, {})).body;
+    expect(created).toMatchObject({ success: false, error: expect.stringContaining("doesn't have permission to create webhooks") });
+    // No endpoint yet: read, not refused (external_status.error stays null).
+    expect((await info(id)).external_status).toMatchObject({ exists: false, error: null });
+    const reply = await call(emulator, 'POST', '/_emulator/stripe/endpoints', { source_id: id, enabled_events: ['charge.succeeded', 'customer.created'] }, null);
+    expect(reply.status).toBe(201);
+    const before = await info(id);
+    expect(before.external_status).toMatchObject({ exists: true, status: 'enabled', error: null, enabled_events: ['charge.succeeded', 'customer.created'] });
+    expect(before.missing_events).toContain('customer.updated');
+    expect(before.missing_events).not.toContain('charge.succeeded');
+    // The webhook step's reconciliation needs write access: PostHog logs the failure, the PATCH succeeds.
+    expect((await patchSchema((await schemasOf(id)).Charge.id, { sync_type: 'webhook', should_sync: true })).status).toBe(200);
+    expect((await info(id)).missing_events).toEqual(before.missing_events);
   });
 });
 

@@ -5,6 +5,7 @@ import type { Context } from './context.js';
 import {
   allKnownWebhookEvents,
   stripeObjectType,
+  stripeWebhookRead,
   stripeWebhookWrite,
   WEBHOOK_OAUTH_DENIED,
   WEBHOOK_READ_DENIED,
@@ -133,12 +134,13 @@ export function webhookInfo(ctx: Context, source: SourceRow): Record<string, unk
   }
   const url = webhookUrl(ctx, fn);
   const desiredEvents = allKnownWebhookEvents();
-  const canRead = stripeWebhookWrite(source.jobInputs, ctx.options.stripeKeys) === true;
+  // webhook_endpoints.list needs 'Read' on 'Webhook endpoints'; adding events needs 'Write' (reconcileWebhookEvents).
+  const canRead = stripeWebhookRead(source.jobInputs, ctx.options.stripeKeys);
   const endpoint = endpointFor(ctx, source, fn);
   let externalStatus: Record<string, unknown>;
   let missingEvents: string[] = [];
   if (!canRead) {
-    // [inferred] a key without webhook access can't read endpoints either; PostHog reports that in `error`.
+    // A key without webhook read access can't list endpoints; PostHog reports that in `error` (API.md §7).
     externalStatus = { exists: false, url: null, enabled_events: [], status: null, description: null, created_at: null, api_version: null, error: WEBHOOK_READ_DENIED };
   } else if (!endpoint) {
     externalStatus = { exists: false, url: null, enabled_events: [], status: null, description: null, created_at: null, api_version: null, error: null };

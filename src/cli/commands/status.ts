@@ -3,6 +3,7 @@ import * as t from 'typanion';
 import { parseDuration } from '../../apply/wait.js';
 import { UsageProblem } from '../../errors.js';
 import { warehouseTableName } from '../../sources/naming.js';
+import { webhookHealth } from '../../sources/webhooks.js';
 import { matchRemote } from '../../plan/plan.js';
 import type { RemoteSourceInfo } from '../../plan/observed.js';
 import { STATUS_FORMATS, statusRenderers, type StatusReport, type StatusSource } from '../../render/status.js';
@@ -12,10 +13,7 @@ import { ExitCode } from '../exit-codes.js';
 import { fileConnection, loadFile } from '../workflow.js';
 import type { PostHogReader } from '../../plan/observe.js';
 import type { DesiredState } from '../../config/desired.js';
-import type { WebhookInfoState } from '../../plan/observed.js';
-import type { WebhookHealth } from '../../render/status.js';
 import { bundledCatalog } from '../../sources/catalog.js';
-import { webhookHealth as healthOf, webhookProblems } from '../../sources/webhooks.js';
 
 /**
  * The shortest time between --watch refreshes. PostHog allows a key 480 requests a minute and 4800 an hour
@@ -106,7 +104,7 @@ export async function readStatus(client: Pick<PostHogReader, 'listSources' | 'ge
       if (!s.remote) return { name: s.name, declared: s.declared, source_type: s.type, prefix: s.prefix, remote_id: null, status: null, tables: [] };
       const full = await client.getSource(s.remote.id);
       const usesWebhooks = full.schemas.some((schema) => schema.sync_type === 'webhook' && schema.should_sync);
-      const webhook = usesWebhooks && client.webhookInfo ? webhookHealth(await client.webhookInfo(full.id), full.source_type) : undefined;
+      const webhook = usesWebhooks && client.webhookInfo ? webhookHealth(await client.webhookInfo(full.id), bundledCatalog().get(full.source_type)) : undefined;
       return {
         name: s.name,
         declared: s.declared,
@@ -132,20 +130,4 @@ export async function readStatus(client: Pick<PostHogReader, 'listSources' | 'ge
     }),
   );
   return { format_version: 1, sources };
-}
-
-/** webhook_info as status shows it: the same checks apply verifies (sources/webhooks.ts). */
-export function webhookHealth(info: WebhookInfoState, sourceType: string): WebhookHealth {
-  const type = bundledCatalog().get(sourceType);
-  const health = healthOf(info, type);
-  return {
-    exists: info.exists,
-    enabled: info.exists ? (info.hog_function?.enabled ?? null) : null,
-    url: info.webhook_url ?? null,
-    missing_events: health.missingEvents,
-    pending_inputs: health.pendingInputs,
-    external_status: info.external_status?.status ?? null,
-    external_error: info.external_status?.error ?? null,
-    problems: webhookProblems(info, type),
-  };
 }

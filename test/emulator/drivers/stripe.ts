@@ -6,8 +6,13 @@
 import { type DiscoveredTable, DriverError, type IncrementalField, type SourceDriver } from './types.js';
 
 export interface StripeAccount {
-  /** The key may create webhook endpoints ('Write' on 'Webhook endpoints'). */
+  /** The key may create webhook endpoints and change their events ('Write' on 'Webhook endpoints'; implies read). */
   webhookWrite?: boolean;
+  /**
+   * The key may read webhook endpoints ('Read' on 'Webhook endpoints'): PostHog then reports the endpoint and its
+   * missing events, yet cannot add them. Defaults to webhookWrite.
+   */
+  webhookRead?: boolean;
   /** Resources whose list call Stripe refuses for this key (shown as `permission_error`). */
   deniedResources?: string[];
 }
@@ -199,6 +204,14 @@ export function createStripeDriver(accounts: Record<string, StripeAccount>, inte
       return RESOURCES.map((r) => entryFor(r, denied.has(r.name) ? missingScopeText(found.key, r.permission) : null, cdcEnabledForTeam));
     },
   };
+}
+
+/** Whether the key behind this Stripe config may read webhook endpoints (Stripe's 'Read', or 'Write' which includes it). */
+export function stripeWebhookRead(config: Record<string, unknown>, accounts: Record<string, StripeAccount>): boolean {
+  const auth = stripeAuth(config);
+  if (auth.kind === 'oauth') return false;
+  const account = accounts[auth.key];
+  return account?.webhookWrite === true || account?.webhookRead === true;
 }
 
 /** Whether the key behind this Stripe config may create webhook endpoints; null = OAuth (no such permission). */
