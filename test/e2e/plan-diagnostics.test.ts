@@ -413,6 +413,18 @@ ${PG_CONFIG}    tables:
     expect(await codes()).toContain('webhook-secret-dropped');
   });
 
+  it('day-2 codes: webhook-missing-events when the endpoint lacks events (a warning, not a change; details in day2-scenarios)', async () => {
+    const billing = `version: 1\nsources:\n  billing:\n    type: Stripe\n    prefix: billing_\n    config:\n      auth_method: { selection: api_key, stripe_secret_key: "\${STRIPE_SECRET_KEY}" }\n    tables:\n      Customer: { sync: webhook }\n`;
+    await world.write(billing);
+    expect((await runChecked(world, ['apply', '--yes'])).exitCode).toBe(0);
+    // Someone trimmed the endpoint in Stripe's dashboard.
+    const endpoint = world.emulator.state.liveSources()[0]!.endpoints.find((e) => !e.deleted)!;
+    endpoint.enabledEvents = endpoint.enabledEvents.filter((e) => e !== 'customer.updated');
+    const plan = JSON.parse((await dwctl('plan', '--format', 'json')).stdout) as { diagnostics: { code: string; severity: string }[]; summary: { update: number } };
+    expect(plan.diagnostics.find((d) => d.code === 'webhook-missing-events')).toMatchObject({ severity: 'warning' });
+    expect(plan.summary.update).toBe(0);
+  });
+
   it('day-2 codes: stored-credentials-failing when PostHog\'s syncs fail to authenticate (details in rotation)', async () => {
     const failing = await extraEmulator({ failingSyncs: { shop_postgres_countries: 'connection to server at "db" failed: FATAL:  password authentication failed for user "postgres"' } });
     try {
@@ -469,7 +481,7 @@ ${PG_CONFIG}    tables:
 
   it('between them, these plans reported every plan code', () => {
     const planCodes = ALL_CODES.filter((c) => CODES[c].owner === 'plan');
-    expect(planCodes.length).toBe(23);
+    expect(planCodes.length).toBe(24);
     expect([...seen].filter((c) => CODES[c as keyof typeof CODES]?.owner === 'plan').sort()).toEqual([...planCodes].sort());
   });
 });

@@ -135,6 +135,7 @@ sources:
         ~ update webhook  # the schema update of Subscription replaces the webhook's inputs: the signing secret is stored again afterwards
             ~ signing_secret = "(sensitive)" (unchanged, sent with the update)
         = 2 tables unchanged: Charge, Customer
+        webhook: healthy: enabled, every event subscribed, no input pending
 
       Rows per month (PostHog bills the rows it syncs):
         billing_stripe_charge        not estimated: billed by the rows append imports; needs a day of sync history

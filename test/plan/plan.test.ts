@@ -88,7 +88,7 @@ describe('an existing source with drift', () => {
     schema('orders', { sync_type: 'full_refresh', sync_frequency: '1hour' }),
     schema('users', { sync_type: 'full_refresh', sync_frequency: '24hour' }),
     schema('audit_log', { sync_type: 'full_refresh', should_sync: true }),
-  ], { job_inputs: { host: 'db.example.com', port: 5432, database: 'shop', user: 'reader' } });
+  ], { job_inputs: { host: 'db.example.com', port: 5432, database: 'shop', user: 'reader', cdc_enabled: true, cdc_management_mode: 'posthog' } });
   const plan = planScenario({ yaml: SHOP_YAML, remoteSources: [existing], sources: { shop_db: { discovery: { ok: true, tables: SHOP_TABLES }, resolvedConfig: SHOP_CONFIG, remote: existing } } });
 
   it('updates a changed sync type with only the differing fields', () => {
@@ -114,6 +114,46 @@ describe('an existing source with drift', () => {
 
   it('sees no source-level change when the non-secret config matches (secrets are not compared)', () => {
     expect(change(plan, 'source.shop_db')!.action).toBe('no-op');
+  });
+
+  it('enables CDC on the source (source update cdc.enabled false → true) when the file has CDC tables and PostHog\'s source has none (API.md §2.12)', () => {
+    const withoutCdc = remote('src-1', 'Postgres', 'shop_', existing.schemas, { job_inputs: { host: 'db.example.com', port: 5432, database: 'shop', user: 'reader' } });
+    const p = planScenario({
+      yaml: SHOP_YAML,
+      remoteSources: [withoutCdc],
+      sources: { shop_db: { discovery: { ok: true, tables: SHOP_TABLES }, resolvedConfig: SHOP_CONFIG, remote: withoutCdc, cdcEnable: { valid: true, errors: [] } } },
+    });
+    expect(change(p, 'source.shop_db')).toMatchObject({
+      action: 'update',
+      before: { cdc: { enabled: false } },
+      after: { cdc: { enabled: true, management: 'posthog', slot_name: null, publication_name: null } },
+      reason: 'enable CDC on source shop_db (posthog management, slot and publication named by PostHog) before events switches to cdc',
+    });
+    expect(change(p, 'source.shop_db')!.after).not.toHaveProperty('config');
+  });
+
+  it('reports both CDC checks once per problem: at the table named, else at the cdc: block (API.md §2.12, §8)', () => {
+    const withoutCdc = remote('src-1', 'Postgres', 'shop_', existing.schemas, { job_inputs: { host: 'db.example.com', port: 5432, database: 'shop', user: 'reader' } });
+    const wal = "wal_level must be set to 'logical' (currently 'replica').";
+    const p = planScenario({
+      yaml: SHOP_YAML.replace('      events:\n        sync: cdc\n', '      events:\n        sync: cdc\n    cdc:\n      management: posthog\n'),
+      remoteSources: [withoutCdc],
+      sources: {
+        shop_db: {
+          discovery: { ok: true, tables: SHOP_TABLES }, resolvedConfig: SHOP_CONFIG, remote: withoutCdc,
+          cdc: { valid: false, errors: [wal, "Table 'public.events' has no primary key. CDC requires a primary key on each table."] },
+          cdcEnable: { valid: false, errors: [wal] },
+        },
+      },
+    });
+    const cdc = p.diagnostics.filter((d) => d.code === 'cdc-prerequisites');
+    // In file order: the table, then the cdc: block below it; wal_level (reported by both checks) once.
+    expect(cdc.map((d) => [d.path, d.severity])).toEqual([
+      ['/sources/shop_db/tables/events/sync', 'error'],
+      ['/sources/shop_db/cdc', 'error'],
+    ]);
+    expect(cdc.filter((d) => d.message.includes('wal_level'))).toHaveLength(1);
+    expect(p.applyable).toBe(false);
   });
 
   it('plans a source update when the host changed', () => {
@@ -253,7 +293,7 @@ describe('cdc.table_mode (API.md §2.3 create schemas[].cdc_table_mode, §2.13 s
       schema('orders', { sync_type: 'incremental', incremental_field: 'updated_at', incremental_field_type: 'timestamp', sync_frequency: '1hour' }),
       schema('users'),
       schema('events', { sync_type: 'cdc', sync_frequency: '5min', primary_key_columns: ['id'], cdc_table_mode: remoteMode }),
-    ], { job_inputs: { host: 'db.example.com', port: '5432', database: 'shop', user: 'reader' } });
+    ], { job_inputs: { host: 'db.example.com', port: '5432', database: 'shop', user: 'reader', cdc_enabled: true } });
 
   it('is compared with PostHog: a different stored mode is an update of that field alone', () => {
     const plan = planScenario({ yaml: withMode('both'), remoteSources: [existing('consolidated')], sources: { shop_db: { discovery: { ok: true, tables: SHOP_TABLES }, resolvedConfig: SHOP_CONFIG, remote: existing('consolidated') } } });
