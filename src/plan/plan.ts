@@ -450,7 +450,8 @@ function planExistingSource(ctx: SourceContext, remote: RemoteSourceInfo, settin
     sourceBefore.config = configDiff.before;
     sourceAfter.config = configDiff.after;
   }
-  // issue 10 hook: CDC tables on a source PostHog has without CDC enable it first (plan/cdc-enable.ts, apply/cdc.ts).
+  // CDC tables on a source PostHog has without CDC: CDC is enabled on the source first (plan/cdc-enable.ts; the
+  // enable_cdc request below, apply/cdc.ts reads PostHog's answer).
   const cdcEnable = needsCdcEnable(source, remote) ? cdcEnableDiff(source) : undefined;
   if (cdcEnable) {
     sourceBefore.cdc = cdcEnable.before;

@@ -22,7 +22,7 @@ const SCHEMAS = 'external_data_schemas/';
  * - refresh: refresh_schemas, for declared tables PostHog has no schema row for yet;
  * - schemas: the tables' schema PATCHes (one bulk_update_schemas);
  * - webhook: after every PATCH that sets sync_type webhook (each one drops the signing secret, API.md §12):
- *   register, reconcile events, store the signing secret, verify;
+ *   register, store the signing secret, verify (events PostHog's key cannot add are a note, never a request);
  * - deleteLast: the old source of a `moved_from`, only once everything before it succeeded.
  */
 export const PHASE = { source: 0, webhookFirst: 1, enableCdc: 2, refresh: 3, schemas: 4, webhook: 5, deleteLast: 6 } as const;

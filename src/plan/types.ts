@@ -66,13 +66,15 @@ export interface SecretPlaceholder {
  * - delete_source: a 404 means already gone.
  * - update_schema: the schema PATCHes of one phase travel as one bulk_update_schemas (the client falls back
  *   to per-schema PATCH, API.md §12); after a failed batch the source is re-read so each table is reported
- *   as it really ended. A webhook change's own PATCH (event reconciliation) is sent alone.
+ *   as it really ended.
  * - create_webhook: never sent when webhook_info says one exists (each success registers another endpoint);
  *   success:false without a declared signing secret fails the change with what the user must do.
  * - update_webhook_inputs: the declared signing secret (API.md §7).
  * - check_webhook: webhook_info, failing the change unless the webhook is healthy (sources/webhooks.ts);
- *   events PostHog's key cannot add are one action-needed failure listing them.
- * - enable_cdc: CDC enablement on an existing source (API.md §2.12, §12), before its tables switch to cdc.
+ *   events PostHog's key cannot add do not fail it: one action-needed note lists them.
+ * - enable_cdc: CDC enablement on an existing source (API.md §2.12, §12), after the source's PATCH and before
+ *   its tables switch to cdc; 409 (already enabled) is done, 403/400 fail the change with PostHog's reason
+ *   (apply/cdc.ts), so the table switches of the later phases are skipped.
  */
 export type RequestOp =
   | 'create_source'

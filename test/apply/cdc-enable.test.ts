@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { enableCdc } from '../../src/apply/cdc.js';
-import type { PostHogWriter, SourceInputs } from '../../src/apply/apply.js';
+import type { PostHogWriter } from '../../src/apply/apply.js';
 import type { DesiredSource } from '../../src/config/desired.js';
 import { apiErrorFromResponse } from '../../src/posthog/errors.js';
 import { SecretMasker } from '../../src/secrets.js';
+import { sourceModule } from '../../src/sources/index.js';
 
 /**
  * apply/cdc.ts against enable_cdc's answers as PostHog's code gives them (API.md §2.12; change_data_capture.py):
@@ -18,7 +19,8 @@ const source = {
   name: 'shop_db', type: 'Postgres', prefix: 'shop_', description: null, config: {}, tables: [], webhook: null, moved_from: null,
   cdc: { management: 'self_managed', slot_name: 'my_slot', publication_name: 'my_pub', auto_drop_slot: null, table_mode: null },
 } as unknown as DesiredSource;
-const inputs: SourceInputs = { source, info: undefined, config: {}, webhook: undefined };
+/** The planned body (plan/requests.ts builds it with the dialect; apply sends it as planned). */
+const body = sourceModule('Postgres').cdc!.enableInputs(source.cdc);
 
 function client(answer: () => unknown): { writer: PostHogWriter; bodies: unknown[] } {
   const bodies: unknown[] = [];
@@ -35,25 +37,25 @@ const refuse = (status: number, body: unknown) => () => {
 };
 
 describe('enable_cdc from apply (API.md §2.12)', () => {
-  it('sends the management mode and the slot/publication names, and applies quietly on 200', async () => {
+  it('sends the planned body (the dialect\'s management mode and slot/publication names), and applies quietly on 200', async () => {
     const { writer, bodies } = client(() => ({ success: true, schedules_ready: true }));
-    expect(await enableCdc(writer, 'src-1', inputs)).toBeUndefined();
+    expect(await enableCdc(writer, 'src-1', 'shop_db', body)).toBeUndefined();
     expect(bodies).toEqual([{ cdc_management_mode: 'self_managed', cdc_slot_name: 'my_slot', cdc_publication_name: 'my_pub' }]);
   });
 
   it('schedules_ready false: CDC is on, with a note', async () => {
     const { writer } = client(() => ({ success: true, schedules_ready: false }));
-    expect(await enableCdc(writer, 'src-1', inputs)).toContain('CDC is enabled');
+    expect(await enableCdc(writer, 'src-1', 'shop_db', body)).toContain('CDC is enabled');
   });
 
   it('409 already enabled is taken as done', async () => {
     const { writer } = client(refuse(409, { message: 'CDC is already enabled on this source.' }));
-    expect(await enableCdc(writer, 'src-1', inputs)).toContain('already enabled');
+    expect(await enableCdc(writer, 'src-1', 'shop_db', body)).toContain('already enabled');
   });
 
   it('403 {message} (CDC not enabled for the team) says CDC is switched on per project, not that a scope is missing', async () => {
     const { writer } = client(refuse(403, { message: 'CDC is not enabled for this team.' }));
-    const error = await enableCdc(writer, 'src-1', inputs).then(() => null, (e: Error) => e.message);
+    const error = await enableCdc(writer, 'src-1', 'shop_db', body).then(() => null, (e: Error) => e.message);
     expect(error).toContain('PostHog refused to enable CDC on shop_db: CDC is not enabled for this team.');
     expect(error).toContain('per project');
     expect(error).not.toContain('scope');
@@ -61,7 +63,7 @@ describe('enable_cdc from apply (API.md §2.12)', () => {
 
   it('a 403 in drf-exceptions-hog shape is a missing scope: the client\'s scope message is kept', async () => {
     const { writer } = client(refuse(403, { type: 'authentication_error', code: 'permission_denied', detail: "API key missing required scope 'external_data_source:write'", attr: null }));
-    const error = await enableCdc(writer, 'src-1', inputs).then(() => null, (e: Error) => e.message);
+    const error = await enableCdc(writer, 'src-1', 'shop_db', body).then(() => null, (e: Error) => e.message);
     expect(error).toContain('external_data_source:write');
   });
 
@@ -69,7 +71,7 @@ describe('enable_cdc from apply (API.md §2.12)', () => {
     const { writer } = client(
       refuse(400, { message: 'CDC prerequisites not met.', errors: ["wal_level must be set to 'logical' (currently 'replica').", `Could not log in with ${SECRET}`] }),
     );
-    const error = await enableCdc(writer, 'src-1', inputs).then(() => null, (e: Error) => e.message);
+    const error = await enableCdc(writer, 'src-1', 'shop_db', body).then(() => null, (e: Error) => e.message);
     expect(error).toContain("PostHog refused to enable CDC on shop_db: CDC prerequisites not met. - wal_level must be set to 'logical'");
     expect(error).toContain('No table was switched.');
     expect(error).not.toContain(SECRET);

@@ -7,15 +7,16 @@ import { bundledCatalog } from '../../src/sources/catalog.js';
 import type { DesiredSource } from '../../src/config/desired.js';
 
 /**
- * A registered webhook that misses events must be repaired without a second create_webhook (each one
- * registers another endpoint): the plan re-sets a webhook table's sync type, which makes PostHog reconcile,
- * and apply sends exactly the planned requests against a fake that behaves as PostHog's code does.
- * That PATCH replaces the webhook function's inputs (API.md §12), so the declared signing secret is stored
- * again after it; without a declared secret the repair would break the webhook, so the user is told which
- * events to enable instead.
+ * A registered webhook that misses provider events (issue 10 item 6). PostHog adds events itself only when a
+ * table's PATCH sets `sync_type: webhook` and its key may write webhook endpoints (API.md §2.13, §12); when the
+ * key may not, only the user can. So missing events are never a planned change (a repair PATCH would re-switch
+ * a table on every run and never converge): plan warns (webhook-missing-events), and an apply whose own table
+ * switches made PostHog reconcile lists what is still missing in one "Action needed" note, without failing.
+ * The planner builds the plan from what webhook_info says; apply sends exactly its requests against a fake that
+ * behaves as PostHog's code does (the webhook step replaces the function's inputs, API.md §12).
  */
 describe('a webhook with missing events', () => {
-  const setup = (secret: string | undefined, canAdd: boolean) => {
+  const setup = (options: { secret: string | undefined; canAdd: boolean; switchTable: boolean }) => {
     const calls: string[] = [];
     let missing = ['customer.updated', 'charge.refunded'];
     let inputs: Record<string, unknown> = { signing_secret: { secret: true } };
@@ -28,15 +29,31 @@ describe('a webhook with missing events', () => {
       external_status: { status: 'enabled', error: null },
       missing_events: missing,
     });
-    const remoteSource = remote('src-1', 'Stripe', 'b_', [schema('Customer', { id: 'sch-1', sync_type: 'webhook', sync_frequency: '24hour' })], { job_inputs: { auth_method: { selection: 'api_key' } } });
+    // PostHog's webhook step on a schema PATCH setting sync_type webhook: inputs replaced wholesale, events
+    // reconciled when the key may write webhook endpoints.
+    const webhookStep = (patch: Record<string, unknown>): void => {
+      if (patch.sync_type !== 'webhook') return;
+      inputs = {};
+      if (options.canAdd) missing = [];
+    };
+    const schemas = [
+      schema('Customer', { id: 'sch-1', sync_type: 'webhook', sync_frequency: '24hour' }),
+      schema('Invoice', { id: 'sch-2', should_sync: false, sync_type: 'full_refresh', sync_frequency: '24hour' }),
+    ];
+    const remoteSource = remote('src-1', 'Stripe', 'b_', schemas, { job_inputs: { auth_method: { selection: 'api_key' } } });
     const client = {
       webhookInfo: async () => (calls.push('webhook_info'), info()),
-      getSource: async () => (calls.push('retrieve'), { id: 'src-1', source_type: 'Stripe', prefix: 'b_', description: null, schemas: [{ id: 'sch-1', name: 'Customer', should_sync: true, sync_type: 'webhook' }] }),
+      getSource: async () => (calls.push('retrieve'), { ...remoteSource }),
+      bulkUpdateSchemas: async (_id: string, updates: Record<string, unknown>[]) => {
+        for (const { id, ...patch } of updates) {
+          calls.push(`patch ${String(id)} ${JSON.stringify(patch)}`);
+          webhookStep(patch);
+        }
+        return [];
+      },
       updateSchema: async (id: string, patch: Record<string, unknown>) => {
         calls.push(`patch ${id} ${JSON.stringify(patch)}`);
-        // PostHog's webhook step: inputs replaced wholesale, events reconciled when the key may.
-        inputs = {};
-        if (canAdd) missing = [];
+        webhookStep(patch);
         return {};
       },
       updateWebhookInputs: async (_id: string, sent: Record<string, unknown>) => {
@@ -49,7 +66,6 @@ describe('a webhook with missing events', () => {
         return { success: true };
       },
     } as unknown as PostHogWriter;
-    // The planner builds the webhook change and its requests from what webhook_info said (API.md §7, §12).
     const plan = planScenario({
       yaml: `version: 1
 sources:
@@ -60,44 +76,70 @@ sources:
       auth_method: {selection: api_key, stripe_secret_key: "\${STRIPE_KEY}"}
     tables:
       Customer: {sync: webhook}
-${secret === undefined ? '' : '    webhook:\n      signing_secret: ${WHSEC}\n'}`,
+${options.switchTable ? '      Invoice: {sync: webhook}\n' : ''}${options.secret === undefined ? '' : '    webhook:\n      signing_secret: ${WHSEC}\n'}`,
       remoteSources: [remoteSource],
-      sources: { billing: { remote: remoteSource, webhook: info(), discovery: { ok: true, tables: [stripeTable('Customer')] }, resolvedConfig: { auth_method: { selection: 'api_key', stripe_secret_key: 'rk_live_x' } } } },
+      sources: {
+        billing: {
+          remote: remoteSource,
+          webhook: info(),
+          discovery: { ok: true, tables: [stripeTable('Customer'), stripeTable('Invoice')] },
+          resolvedConfig: { auth_method: { selection: 'api_key', stripe_secret_key: 'rk_live_x' } },
+        },
+      },
     });
-    expect(plan.changes.filter((c) => c.action !== 'no-op').map((c) => [c.address, c.before, c.after])).toEqual([['source.billing.webhook', expect.anything(), expect.anything()]]);
     const source = { name: 'billing', type: 'Stripe', prefix: 'b_', description: null, config: {}, tables: [], webhook: null, cdc: null, moved_from: null } as unknown as DesiredSource;
-    const sourceInputs = new Map([['billing', { source, info: bundledCatalog().get('Stripe'), config: {}, webhook: secret === undefined ? undefined : { signing_secret: secret } }]]);
-    return { calls, run: () => applyPlan(plan, client, sourceInputs, new SecretMasker()) };
+    const sourceInputs = new Map([['billing', { source, info: bundledCatalog().get('Stripe'), config: {}, webhook: options.secret === undefined ? undefined : { signing_secret: options.secret } }]]);
+    return { plan, calls, run: () => applyPlan(plan, client, sourceInputs, new SecretMasker()) };
   };
 
-  it('is reconciled through a webhook table, then the signing secret is stored again; never a second endpoint', async () => {
-    const { calls, run } = setup('whsec_declared', true);
+  it('alone, they are a webhook-missing-events warning and no change: the webhook is a no-op with no request, so apply sends nothing', async () => {
+    const { plan, calls, run } = setup({ secret: 'whsec_declared', canAdd: true, switchTable: false });
+    expect(plan.changes.filter((c) => c.action !== 'no-op')).toEqual([]);
+    expect(plan.changes.find((c) => c.kind === 'webhook')).toMatchObject({ action: 'no-op', requests: [], reason: expect.stringContaining('events missing') });
+    const warning = plan.diagnostics.find((d) => d.code === 'webhook-missing-events');
+    expect(warning?.severity).toBe('warning');
+    expect(warning?.message).toContain('lacks 2 events');
+    expect(warning?.message).toContain('charge.refunded, customer.updated');
+    expect(plan.webhooks).toMatchObject([{ source: 'billing', exists: true, missing_events: ['charge.refunded', 'customer.updated'] }]);
     const result = await run();
-    expect(result.results).toMatchObject([{ address: 'source.billing.webhook', status: 'applied' }]);
+    expect(result).toMatchObject({ ok: true, results: [] });
+    expect(calls).toEqual([]);
+  });
+
+  it("a table switched to webhook in the same run makes PostHog reconcile: its PATCH, then the secret stored again, then the check; no note when the key could add them, never a second endpoint", async () => {
+    const { plan, calls, run } = setup({ secret: 'whsec_declared', canAdd: true, switchTable: true });
+    expect(plan.changes.filter((c) => c.action !== 'no-op').map((c) => [c.address, c.requests.map((r) => r.op)])).toEqual([
+      ['source.billing.table.Invoice', ['update_schema']],
+      ['source.billing.webhook', ['update_webhook_inputs', 'check_webhook']],
+    ]);
+    const result = await run();
+    expect(result.ok).toBe(true);
+    expect(result.results.find((r) => r.address === 'source.billing.webhook')).toMatchObject({ status: 'applied', error: null });
+    expect(result.results.find((r) => r.address === 'source.billing.webhook')!.note ?? '').not.toContain('misses');
     expect(calls).not.toContain('create_webhook');
-    const patch = calls.indexOf('patch sch-1 {"sync_type":"webhook"}');
+    const patch = calls.findIndex((c) => c.startsWith('patch sch-2 '));
     expect(patch).toBeGreaterThanOrEqual(0);
     expect(calls.indexOf('update_webhook_inputs signing_secret')).toBeGreaterThan(patch);
   });
 
-  it('events the key cannot add: one PATCH, then the change applies with one action-needed note listing them (not a failure: the next run would fail the same way)', async () => {
-    const { calls, run } = setup('whsec_declared', false);
+  it('events the key cannot add: one PATCH (the planned switch), then the change applies with one action-needed note listing them (not a failure: the next run would fail the same way)', async () => {
+    const { calls, run } = setup({ secret: 'whsec_declared', canAdd: false, switchTable: true });
     const result = await run();
     expect(result.ok).toBe(true);
-    expect(result.results).toHaveLength(1);
-    expect(result.results[0]).toMatchObject({ address: 'source.billing.webhook', status: 'applied', error: null });
-    expect(result.results[0]!.note).toMatch(/^The webhook endpoint .*misses 2 events PostHog's key cannot add; .*: charge\.refunded, customer\.updated\./);
+    const webhook = result.results.find((r) => r.address === 'source.billing.webhook')!;
+    expect(webhook).toMatchObject({ status: 'applied', error: null });
+    expect(webhook.note).toMatch(/^The webhook endpoint .*misses 2 events PostHog's key cannot add; .*: charge\.refunded, customer\.updated\./);
     expect(calls.filter((c) => c.startsWith('patch'))).toHaveLength(1);
-    // The secret the PATCH dropped is back.
+    // The secret the PATCH dropped is back, before the final check.
     expect(calls.at(-2)).toBe('update_webhook_inputs signing_secret');
+    expect(calls.at(-1)).toBe('webhook_info');
   });
 
-  it('without a declared secret the repair PATCH is not sent (it would drop the secret PostHog holds); the events are listed as action needed', async () => {
-    const { calls, run } = setup(undefined, true);
-    const result = await run();
-    expect(result.results[0]).toMatchObject({ status: 'applied' });
-    expect(result.results[0]!.note).toContain('misses 2 events');
-    expect(result.results[0]!.note).toContain('customer.updated');
-    expect(calls.some((c) => c.startsWith('patch') || c.startsWith('update_webhook_inputs') || c === 'create_webhook')).toBe(false);
+  it('without a declared secret nothing is sent for them (a PATCH would drop the secret PostHog holds); the warning names the events', async () => {
+    const { plan, calls, run } = setup({ secret: undefined, canAdd: true, switchTable: false });
+    expect(plan.changes.filter((c) => c.action !== 'no-op')).toEqual([]);
+    expect(plan.diagnostics.find((d) => d.code === 'webhook-missing-events')?.message).toContain('customer.updated');
+    await run();
+    expect(calls).toEqual([]);
   });
 });

@@ -8,13 +8,11 @@
  * incremental without any key (test/e2e/plan-keys.test.ts "incremental-without-key"), a switch to xmin sending
  * the detected key (plan-keys.test.ts).
  */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { allKnownWebhookEvents } from '../emulator/drivers/stripe.js';
-import { findPostgresBinDir, startSystemPostgres, type PgServer } from '../emulator/pg/harness.js';
+import type { PgServer } from '../emulator/pg/harness.js';
 import { call, waitFor } from '../emulator/support.js';
-import { REPO_ROOT } from '../helpers/spawn-cli.js';
+import { cdcDbEnv, cdcDbSource, useSystemPostgres } from '../helpers/system-postgres.js';
 import { shopFile, STRIPE_KEY, STRIPE_READONLY_KEY, useWorld, WEBHOOK_SECRET } from '../helpers/world.js';
 import { bodies, run, yaml } from './apply-helpers.js';
 
@@ -80,19 +78,22 @@ describe('bulk_update_schemas refused to personal API keys (API.md §12: 403, th
   });
 });
 
-describe('a Stripe signing secret given by hand, then a webhook table added (API.md §12: the PATCH wipes it)', () => {
-  it('the table PATCH runs first, the secret is stored last, PostHog holds the declared secret, and the next plan is clean', async () => {
-    const billing = (tables: string) => `  billing:
+/** A Stripe source with a declared signing secret, its key taken from the variable `keyVariable`. */
+const billingSource = (keyVariable: string, tables: string) => `  billing:
     type: Stripe
     prefix: billing_
     config:
       auth_method:
         selection: api_key
-        stripe_secret_key: \${STRIPE_READONLY_KEY}
+        stripe_secret_key: \${${keyVariable}}
     tables:
 ${tables}    webhook:
       signing_secret: \${STRIPE_WEBHOOK_SECRET}
 `;
+
+describe('a Stripe signing secret given by hand, then a webhook table added (API.md §12: the PATCH wipes it)', () => {
+  it('the table PATCH runs first, the secret is stored last, PostHog holds the declared secret, and the next plan is clean', async () => {
+    const billing = (tables: string) => billingSource('STRIPE_READONLY_KEY', tables);
     await world.write(yaml(billing('      Customer: { sync: webhook }\n')));
     const first = await applied();
     // PostHog's key may not register the endpoint: the user registers the URL by hand with the declared secret.
@@ -118,17 +119,7 @@ ${tables}    webhook:
 });
 
 describe("Stripe events the key cannot add (API.md §7, §12: a key with 'Read' but not 'Write' on webhook endpoints)", () => {
-  const billing = (tables: string) => `  billing:
-    type: Stripe
-    prefix: billing_
-    config:
-      auth_method:
-        selection: api_key
-        stripe_secret_key: \${STRIPE_READ_WEBHOOKS_KEY}
-    tables:
-${tables}    webhook:
-      signing_secret: \${STRIPE_WEBHOOK_SECRET}
-`;
+  const billing = (tables: string) => billingSource('STRIPE_READ_WEBHOOKS_KEY', tables);
   const env = { STRIPE_READ_WEBHOOKS_KEY };
 
   it('apply lists them once as "action needed" without failing; plan shows webhook health as a warning, not a change; nothing re-switches', async () => {
@@ -222,39 +213,12 @@ describe('switching tables of an existing Postgres source to cdc (API.md §2.12,
   });
 
   describe('on a PostgreSQL with logical WAL (system PostgreSQL)', () => {
-    let pg: PgServer | null = null;
-    beforeAll(async () => {
-      const seedSql = await readFile(join(REPO_ROOT, 'test', 'emulator', 'pg', 'shop-seed.sql'), 'utf8');
-      pg = await startSystemPostgres({ seedSql, walLevel: 'logical' });
-      if (!pg && process.env.CI) throw new Error('CI is set but no PostgreSQL binaries were found');
-      if (pg) world.secrets.push(pg.password);
-    });
-    afterAll(async () => {
-      await pg?.close();
-    });
-    const requireServer = (ctx: TestContext): PgServer => {
-      if (!pg) {
-        expect(findPostgresBinDir()).toBeNull();
-        ctx.skip('no PostgreSQL server binaries (pg_ctl) on this machine');
-      }
-      return pg!;
-    };
-    const file = (s: PgServer, tables: string, cdc = '') => yaml(`  cdc_db:
-    type: Postgres
-    prefix: cdc_
-    config:
-      host: \${CDC_DB_HOST}
-      port: \${CDC_DB_PORT}
-      database: ${s.database}
-      user: ${s.user}
-      password: \${CDC_DB_PASSWORD}
-      schema: public
-    tables:
-${tables}${cdc}`);
+    const pg = useSystemPostgres(world);
+    const file = (s: PgServer, tables: string, cdc = '') => yaml(cdcDbSource(s, { tables, cdc }));
 
     it('plan shows "enable CDC" after PostHog\'s check; apply sends enable_cdc before the switch with the detected key; the table streams; the next plan is clean', async (ctx) => {
-      const s = requireServer(ctx);
-      const env = { CDC_DB_HOST: s.host, CDC_DB_PORT: String(s.port), CDC_DB_PASSWORD: s.password };
+      const s = pg.require(ctx);
+      const env = cdcDbEnv(s);
       await world.write(file(s, '      orders:\n        sync: full_refresh\n      events:\n        sync: incremental\n        incremental_field: occurred_at\n'));
       await applied(env);
       const [source] = world.emulator.state.liveSources();

@@ -8,6 +8,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Change, Plan, PlannedRequest } from '../../src/plan/types.js';
 import type { Emulator } from '../emulator/server.js';
+import { waitFor } from '../emulator/support.js';
+import { cdcDbEnv, cdcDbSource, useSystemPostgres } from '../helpers/system-postgres.js';
 import { useWorld, WEBHOOK_SECRET } from '../helpers/world.js';
 import { BILLING_SOURCE, extraEmulator, run, SHOP_SOURCE, yaml } from './apply-helpers.js';
 
@@ -185,21 +187,22 @@ describe('planned change → exact HTTP request', () => {
     expect(source.hogFunction?.inputs).toHaveProperty('signing_secret');
   });
 
-  it('webhook update (events missing): PATCH of a webhook table with sync_type webhook (PostHog reconciles), the secret stored again, never create_webhook', async () => {
+  it('webhook with missing events and no table switch: no request at all (a repair PATCH would re-switch a table every run); plan warns with webhook-missing-events instead', async () => {
     await world.write(yaml(BILLING_SOURCE));
     expect((await run(world, ['apply', '--yes'])).exitCode).toBe(0);
     const source = world.emulator.state.liveSources()[0]!;
     const endpoint = source.endpoints.find((e) => !e.deleted)!;
+    const dropped = endpoint.enabledEvents[0]!;
     endpoint.enabledEvents = endpoint.enabledEvents.slice(1);
     const { plan, sent } = await planThenApply();
-    const customer = [...world.emulator.state.schemas.values()].find((s) => s.name === 'Customer' && s.sourceId === source.id)!;
-    expect(requestsOf(plan, 'source.billing.webhook')).toEqual([
-      { op: 'update_schema', method: 'PATCH', path: `external_data_schemas/${customer.id}/`, body: { sync_type: 'webhook' }, phase: 5 },
-      { op: 'update_webhook_inputs', method: 'POST', path: `external_data_sources/${source.id}/update_webhook_inputs/`, body: { inputs: { signing_secret: { $secret: 'webhook.signing_secret' } } }, phase: 5 },
-      { op: 'check_webhook', method: 'GET', path: `external_data_sources/${source.id}/webhook_info/`, body: null, phase: 5 },
-    ]);
-    expect(sent).toEqual(allRequests(plan).map((r) => filled(r, world.emulator, { 'webhook.signing_secret': WEBHOOK_SECRET })));
+    expect(plan.changes.find((c) => c.address === 'source.billing.webhook')).toMatchObject({ action: 'no-op', requests: [] });
+    expect(allRequests(plan)).toEqual([]);
+    expect(plan.diagnostics.find((d) => d.code === 'webhook-missing-events')?.message).toContain(dropped);
+    // Nothing written (the only requests are the reads of the plan apply recomputes, webhook_info among them).
+    expect(sent.filter((q) => q.method !== 'GET')).toEqual([]);
     expect(source.endpoints.filter((e) => !e.deleted)).toHaveLength(1);
+    expect(source.endpoints.find((e) => !e.deleted)!.enabledEvents).not.toContain(dropped);
+    expect(source.hogFunction?.inputs).toHaveProperty('signing_secret');
   });
 
   it('source delete (--prune): DELETE external_data_sources/{id}/', async () => {
@@ -244,5 +247,46 @@ describe('planned change → exact HTTP request', () => {
     } finally {
       await bulk.close();
     }
+  });
+});
+
+/**
+ * enable_cdc (API.md §2.12, §12) needs a database PostHog's prerequisite check passes (logical WAL, a replication
+ * role): the machine's PostgreSQL, as in test/e2e/day2-scenarios.test.ts; skipped (never passed) without pg_ctl.
+ */
+describe('planned change → exact HTTP request: CDC enabled on an existing source', () => {
+  const pg = useSystemPostgres(world);
+
+  it('source update + enable_cdc: the source PATCH (phase 0), then POST external_data_sources/{id}/enable_cdc/ with the dialect\'s body (phase 2), then the table\'s switch to cdc (phase 4), in that order on the wire', async (ctx) => {
+    const s = pg.require(ctx);
+    const env = cdcDbEnv(s);
+    await world.write(yaml(cdcDbSource(s, { description: 'before', tables: '      orders:\n        sync: full_refresh\n' })));
+    expect((await run(world, ['apply', '--yes'], { env })).exitCode).toBe(0);
+    const source = world.emulator.state.liveSources()[0]!;
+    const orders = [...world.emulator.state.schemas.values()].find((x) => x.name === 'orders' && !x.deleted && x.sourceId === source.id)!;
+    await waitFor(async () => orders.status === 'Completed');
+
+    await world.write(yaml(cdcDbSource(s, { description: 'after', tables: '      orders:\n        sync: cdc\n', cdc: '    cdc:\n      management: posthog\n      slot_name: dwctl_slot\n      publication_name: dwctl_pub\n' })));
+    const { plan, sent } = await planThenApply({ env });
+    expect(requestsOf(plan, 'source.cdc_db')).toEqual([
+      { op: 'update_source', method: 'PATCH', path: `external_data_sources/${source.id}/`, body: { description: 'after' }, phase: 0 },
+      {
+        op: 'enable_cdc',
+        method: 'POST',
+        path: `external_data_sources/${source.id}/enable_cdc/`,
+        body: { cdc_management_mode: 'posthog', cdc_slot_name: 'dwctl_slot', cdc_publication_name: 'dwctl_pub' },
+        phase: 2,
+      },
+    ]);
+    expect(requestsOf(plan, 'source.cdc_db.table.orders')).toMatchObject([{ op: 'update_schema', method: 'PATCH', path: `external_data_schemas/${orders.id}/`, body: { sync_type: 'cdc', primary_key_columns: ['id'] }, phase: 4 }]);
+    // Exactly the planned requests, in plan order: the source PATCH, enable_cdc, the table switch.
+    expect(sent).toEqual(allRequests(plan).map((r) => filled(r, world.emulator, { 'config.password': s.password })));
+    expect(sent.map((q) => `${q.method} ${q.path}`)).toEqual([
+      `PATCH external_data_sources/${source.id}/`,
+      `POST external_data_sources/${source.id}/enable_cdc/`,
+      `PATCH external_data_schemas/${orders.id}/`,
+    ]);
+    expect(source.jobInputs).toMatchObject({ cdc_enabled: true, cdc_slot_name: 'dwctl_slot', cdc_publication_name: 'dwctl_pub' });
+    expect(orders.syncType).toBe('cdc');
   });
 });
