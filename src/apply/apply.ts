@@ -3,7 +3,7 @@ import type { PostHogReader } from '../plan/observe.js';
 import type { RemoteSourceInfo } from '../plan/observed.js';
 import type { Change, Plan, PlannedRequest, RequestCondition } from '../plan/types.js';
 import type { SecretMasker } from '../secrets.js';
-import { isDisabled, missingEventsText, webhookHealth, webhookProblems } from '../sources/webhooks.js';
+import { awaitsInputs, missingEventsText, webhookHealth, webhookProblems } from '../sources/webhooks.js';
 import type { SourceTypeInfo } from '../wizard/catalog.js';
 import { enableCdc } from './cdc.js';
 import { explainRefusedCreate } from './concurrent-create.js';
@@ -299,7 +299,7 @@ class SourceRun {
       case 'enable_cdc': {
         // 409 (already enabled) is done; 403/400 throw, which skips the table switches of the later phases.
         const note = await enableCdc(this.client, this.id(), change.source, body);
-        if (note) this.notes.set(change, note);
+        if (note) this.addNote(change, note);
         return;
       }
     }
@@ -313,7 +313,7 @@ class SourceRun {
         // After a create skipped because a webhook existed (or whose answer was lost): PostHog may have made
         // the function but been refused by the provider, and then it waits for the signing secret.
         const health = webhookHealth(await this.client.webhookInfo(this.id()), this.inputs?.info);
-        return isDisabled(health) || (health.exists && health.pending_inputs.length > 0);
+        return awaitsInputs(health);
       }
     }
   }
@@ -373,7 +373,7 @@ class SourceRun {
       this.notes.set(change, `The configured signing secret is stored. Register this URL in the source's dashboard if it is not there yet: ${url ?? '(see the source in PostHog)'}`);
     }
     const health = webhookHealth(info, this.inputs?.info);
-    if ((isDisabled(health) || (health.exists && health.pending_inputs.length > 0)) && !this.declaredSecret()) {
+    if (awaitsInputs(health) && !this.declaredSecret()) {
       throw new Error(
         `The webhook is waiting for its signing secret (PostHog could not register the endpoint, or a table switched to webhook sync dropped the secret PostHog had stored): register ${url ?? "the source's webhook URL (see PostHog)"} in the source's dashboard by hand if it is not there yet, put its signing secret in webhook.signing_secret (as a reference), and run apply again.`,
       );

@@ -51,6 +51,11 @@ export function isDisabled(health: Pick<WebhookHealth, 'exists' | 'enabled'>): b
   return health.exists && health.enabled === false;
 }
 
+/** PostHog's webhook waits for the signing secret: the provider refused its registration, or a PATCH dropped it. */
+export function awaitsInputs(health: Pick<WebhookHealth, 'exists' | 'enabled' | 'pending_inputs'>): boolean {
+  return isDisabled(health) || health.pending_inputs.length > 0;
+}
+
 /** The provider's endpoint status when it is known and not "enabled". */
 export function unhealthyStatus(health: Pick<WebhookHealth, 'external_status'>): string | null {
   return health.external_status !== null && health.external_status !== 'enabled' ? health.external_status : null;
