@@ -241,7 +241,11 @@ function webhooksMarkdown(webhooks: NonNullable<Plan['webhooks']>): string[] {
     '**Webhooks**',
     '',
     ...webhooks.map((w) => {
-      if (w.problems.length === 0) return `- ${markdownCell(w.source)}: healthy (enabled, every event subscribed, no input pending)`;
+      if (w.problems.length === 0) {
+        return w.external_error
+          ? `- ${markdownCell(w.source)}: healthy (enabled, no input pending); events not checked: PostHog cannot read the endpoint at the provider`
+          : `- ${markdownCell(w.source)}: healthy (enabled, every event subscribed, no input pending)`;
+      }
       const events = w.missing_events.length > 0 ? `; missing events: ${w.missing_events.slice(0, 5).join(', ')}${w.missing_events.length > 5 ? `, and ${w.missing_events.length - 5} more` : ''}` : '';
       return `- ${markdownCell(w.source)}: ${escapeMarkdown(w.problems.join('; ') + events)}`;
     }),

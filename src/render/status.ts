@@ -84,8 +84,9 @@ const EVENTS_SHOWN = 5;
 /** The webhook's health as text, indented under its source; `plan` shows the same lines (render/plan.ts). */
 export function webhookLines(s: ReturnType<typeof style>, webhook: WebhookHealth): string[] {
   if (webhook.problems.length === 0) {
-    const unread = webhook.external_error ? s.dim(` (PostHog cannot read the endpoint at the provider: ${webhook.external_error})`) : '';
-    return [`  webhook: ${s.green('healthy')}: enabled, every event subscribed, no input pending${unread}`];
+    // PostHog could not read the endpoint at the provider: its events are unknown, not "every event subscribed".
+    if (webhook.external_error) return [`  webhook: ${s.green('healthy')}: enabled, no input pending; ${s.dim(`events not checked (PostHog cannot read the endpoint at the provider: ${webhook.external_error})`)}`];
+    return [`  webhook: ${s.green('healthy')}: enabled, every event subscribed, no input pending`];
   }
   const lines = [`  webhook: ${s.red(webhook.problems.join('; '))}`];
   if (webhook.missing_events.length > 0) {

@@ -65,7 +65,7 @@ function problemsOf(health: Omit<WebhookHealth, 'problems'>, options: { ignoreMi
   const problems: string[] = [];
   if (!health.exists) problems.push('no webhook exists');
   if (isDisabled(health)) problems.push('the webhook function is disabled');
-  if (!options.ignoreMissingEvents && health.missing_events.length > 0) problems.push(`${health.missing_events.length} events are not subscribed`);
+  if (!options.ignoreMissingEvents && health.missing_events.length > 0) problems.push(health.missing_events.length === 1 ? '1 event is not subscribed' : `${health.missing_events.length} events are not subscribed`);
   if (health.pending_inputs.length > 0) problems.push(`inputs pending: ${health.pending_inputs.join(', ')}`);
   const status = unhealthyStatus(health);
   if (status) problems.push(`the endpoint's status at the provider is ${status}`);
