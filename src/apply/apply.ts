@@ -381,8 +381,9 @@ class SourceRun {
     const problems = webhookProblems(health, { ignoreMissingEvents: true });
     if (problems.length > 0) throw new Error(`The webhook is not healthy after apply: ${problems.join('; ')}.${url ? ` URL: ${url}` : ''}`);
     // PostHog could not read the endpoint at the provider (typically a key without webhook read access, the
-    // same key that could not register it): not a failure, plan treats it as healthy too, but say so.
-    if (health.external_error) this.addNote(change, `PostHog cannot check the endpoint at the provider: ${health.external_error}`);
+    // same key that could not register it): not a failure, plan treats it as healthy too, but say so. Before the
+    // registration note, which ends with the URL to copy: text glued after a URL reads as part of it.
+    if (health.external_error) this.addNote(change, `PostHog cannot check the endpoint at the provider: ${health.external_error}`, 'first');
     // Events PostHog's key cannot add: only the user can, in the provider's dashboard. Not a failure: the webhook
     // works for the events it has, and failing would fail every later apply the same way; plan shows them as the
     // webhook-missing-events warning, never a change, so nothing re-switches tables. One note, listed first

@@ -16,7 +16,7 @@ import type { DesiredSource } from '../../src/config/desired.js';
  * behaves as PostHog's code does (the webhook step replaces the function's inputs, API.md §12).
  */
 describe('a webhook with missing events', () => {
-  const setup = (options: { secret: string | undefined; canAdd: boolean; switchTable: boolean }) => {
+  const setup = (options: { secret: string | undefined; canAdd: boolean; switchTable: boolean; externalError?: string }) => {
     const calls: string[] = [];
     let missing = ['customer.updated', 'charge.refunded'];
     let inputs: Record<string, unknown> = { signing_secret: { secret: true } };
@@ -26,7 +26,7 @@ describe('a webhook with missing events', () => {
       hog_function: { id: 'fn-1', enabled: true },
       webhook_url: 'https://webhooks.us.posthog.com/public/webhooks/dwh/fn-1',
       inputs,
-      external_status: { status: 'enabled', error: null },
+      external_status: options.externalError ? { status: null, error: options.externalError } : { status: 'enabled', error: null },
       missing_events: missing,
     });
     // PostHog's webhook step on a schema PATCH setting sync_type webhook: inputs replaced wholesale, events
@@ -141,5 +141,16 @@ ${options.switchTable ? '      Invoice: {sync: webhook}\n' : ''}${options.secret
     expect(plan.diagnostics.find((d) => d.code === 'webhook-missing-events')?.message).toContain('customer.updated');
     await run();
     expect(calls).toEqual([]);
+  });
+
+  it("a note naming the URL to register keeps the URL last: PostHog's 'cannot read the endpoint' text comes before it, never glued after the URL", async () => {
+    const { run } = setup({ secret: 'whsec_declared', canAdd: true, switchTable: true, externalError: "Your Stripe API key doesn't have permission to read webhooks." });
+    const result = await run();
+    expect(result.ok).toBe(true);
+    const note = result.results.find((r) => r.address === 'source.billing.webhook')!.note!;
+    expect(note).toBe(
+      "PostHog cannot check the endpoint at the provider: Your Stripe API key doesn't have permission to read webhooks. " +
+        "The configured signing secret is stored. Register this URL in the source's dashboard if it is not there yet: https://webhooks.us.posthog.com/public/webhooks/dwh/fn-1",
+    );
   });
 });
