@@ -72,11 +72,15 @@ function fieldLines(change: Change): { symbol: string; text: string }[] {
   if (change.action === 'delete') return flatten(change.before).filter(([, v]) => v !== null).map(([k, v]) => ({ symbol: '-', text: `${k} = ${Array.isArray(v) ? JSON.stringify(v) : show(v)}` }));
   if (change.action === 'update') {
     const before = new Map(flatten(change.before));
-    // A field sent unchanged with the update (PostHog wants sync_type with key or should_sync edits) is not shown as a change.
-    return flatten(change.after).map(([k, v]) => ({
-      symbol: '~',
-      text: JSON.stringify(before.get(k) ?? null) === JSON.stringify(v ?? null) ? `${k} = ${show(v)} (unchanged, sent with the update)` : `${k} = ${show(before.get(k))} → ${show(v)}`,
-    }));
+    // A field sent unchanged with the update (PostHog wants sync_type with key or should_sync edits) is not shown as a
+    // change; an unset field that stays unset says nothing, so it is not shown at all.
+    const unchanged = (k: string, v: unknown) => JSON.stringify(before.get(k) ?? null) === JSON.stringify(v ?? null);
+    return flatten(change.after)
+      .filter(([k, v]) => !(unchanged(k, v) && (v === null || v === undefined)))
+      .map(([k, v]) => ({
+        symbol: '~',
+        text: unchanged(k, v) ? `${k} = ${show(v)} (unchanged, sent with the update)` : `${k} = ${show(before.get(k))} → ${show(v)}`,
+      }));
   }
   return [];
 }

@@ -85,7 +85,7 @@ function listEvents(missing: readonly string[], where: string): string {
 
 /** Apply's note: "The webhook endpoint for URL misses N events …: a, b, …" (listed under "Action needed"). */
 export function missingEventsText(missing: readonly string[], url: string | null | undefined): string {
-  return `The webhook endpoint${url ? ` for ${url}` : ''} misses ${missing.length} events PostHog's key cannot add; enable them on that endpoint in the provider's dashboard: ${listEvents(missing, "see webhook_info's missing_events")}.`;
+  return `The webhook endpoint${url ? ` for ${url}` : ''} misses ${missing.length} event${missing.length === 1 ? '' : 's'} PostHog's key cannot add; enable ${missing.length === 1 ? 'it' : 'them'} on that endpoint in the provider's dashboard: ${listEvents(missing, 'dwctl plan --format json lists them under webhooks')}.`;
 }
 
 /** Plan's webhook-missing-events warning, or undefined when nothing is missing. */
