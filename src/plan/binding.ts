@@ -64,9 +64,13 @@ export function compareWithRecomputed(saved: Plan, fresh: Plan, desired: Desired
   const listed = differences.slice(0, 10).map(describe);
   if (differences.length > 10) listed.push(`and ${differences.length - 10} more`);
   for (const error of newErrors.slice(0, 5)) listed.push(`new error ${error.code}: ${error.message}`);
+  // Requests and targets are derived from the values: when only they differ, nothing but the plan file explains it.
+  const derivedOnly = (d: ChangeDifference) => Array.isArray(d.what) && d.what.every((p) => p.startsWith('requests') || p.startsWith('target'));
   const why = differences.some((d) => d.references.length > 0)
     ? 'a reference now resolves differently'
-    : saved.digest === undefined
+    : newErrors.length === 0 && differences.length > 0 && differences.every(derivedOnly)
+      ? `${planFile} was edited: its requests or targets are not what its changes give`
+      : saved.digest === undefined
       ? `${planFile} was edited, or a reference or PostHog's discovery now answers differently`
       : "a reference or PostHog's discovery now answers differently";
   return { cause: 'changes', message: `the changes recomputed now differ from the saved ones (${why}): ${listed.join('; ')}`, differences };

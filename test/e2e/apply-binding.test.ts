@@ -80,6 +80,8 @@ describe('apply PLANFILE refuses a plan that is not what was reviewed', () => {
     (create.requests[0]!.body as { payload: Record<string, unknown> }).payload.host = 'evil.example.com';
     await saveEdited(plan, { reseal: true });
     await expectStale(/source\.shop_db: requests(\n|$)/m);
+    // Nothing but the plan file explains a request that its own change does not give.
+    await expectStale(/plan\.json was edited: its requests or targets are not what its changes give/);
     expect(world.emulator.state.liveSources()).toHaveLength(0);
   });
 
