@@ -2,9 +2,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { MAX_NESTING_DEPTH } from '../../src/config/parse.js';
 import { MAX_INPUT_BYTES } from '../../src/cli/files.js';
+import { PositionTree } from '../../src/config/positions.js';
 import { runCli } from '../helpers/run-cli.js';
 import { lint, POSTGRES_SOURCE } from './lint-helpers.js';
 
@@ -107,6 +108,48 @@ describe('YAML that would exhaust the parser gets one positioned diagnostic', ()
     expect(diagnostics[0]).toMatchObject({ code: 'yaml-syntax', line: 1 });
     expect(diagnostics[0]!.message).toMatch(/^The YAML could not be read: its aliases \(\*name\) expand to more than 1000 copies/);
     expect(diagnostics[0]!.message).not.toMatch(/Excessive alias count|resource exhaustion/);
+  });
+});
+
+/**
+ * A PR can put a mapping of 100,000 keys (about 1 MB, well under the size limit) in warehouse.yaml. Finding a
+ * repeated key's first occurrence, or the key a diagnostic points at, must not scan the mapping again each
+ * time: that was quadratic and took minutes on such a file (a hang in CI). Lint is synchronous, so a test
+ * timeout would not interrupt it; the tests count the key names read instead, which must grow linearly.
+ */
+describe('mappings with very many keys are read in linear time', () => {
+  const KEYS = 2_000;
+  const sourceWithConfig = (lines: string) => `version: 1\nsources:\n  shop:\n    type: Postgres\n    prefix: shop_\n    config:\n${lines}`;
+
+  function lintCountingNameReads(text: string): { diagnostics: ReturnType<typeof lint>; nameReads: number } {
+    const nameOf = vi.spyOn(PositionTree.prototype, 'nameOf');
+    try {
+      const diagnostics = lint(text);
+      return { diagnostics, nameReads: nameOf.mock.calls.length };
+    } finally {
+      nameOf.mockRestore();
+    }
+  }
+
+  it.each([
+    ['the fast path', ''],
+    ['the yaml path (an anchor sends the file there)', 'defaults: &d {}\n'],
+  ])(`${KEYS.toLocaleString('en')} keys each written twice, through %s: each repeat reported, naming its first line`, (_, prefix) => {
+    const keys = Array.from({ length: KEYS }, (_, i) => `      k${i}: v\n`).join('');
+    const { diagnostics, nameReads } = lintCountingNameReads(prefix + sourceWithConfig(keys + keys));
+    const repeats = diagnostics.filter((d) => d.code === 'duplicate-key');
+    const firstLine = prefix ? 8 : 7;
+    expect(repeats.map((d) => [d.line, d.message])).toEqual(
+      Array.from({ length: KEYS }, (_, i) => [firstLine + KEYS + i, `The key "k${i}" appears more than once in this mapping (first on line ${firstLine + i})`]),
+    );
+    expect(nameReads).toBeLessThan(4 * KEYS);
+  });
+
+  it(`${KEYS.toLocaleString('en')} unknown keys in one mapping: each reported at its own key, each name read a few times at most`, () => {
+    const { diagnostics, nameReads } = lintCountingNameReads(sourceWithConfig(Array.from({ length: KEYS }, (_, i) => `      k${i}: v\n`).join('')));
+    const unknown = diagnostics.filter((d) => d.code === 'unknown-property');
+    expect(unknown.map((d) => d.line)).toEqual(Array.from({ length: KEYS }, (_, i) => 7 + i));
+    expect(nameReads).toBeLessThan(4 * KEYS);
   });
 });
 
