@@ -59,7 +59,11 @@ class Parser {
    * block collection there instead of after the line break, which shows when the collection is one line.
    */
   private emptyValueEnd = -1;
-  private readonly duplicates: FastParse['duplicates'] = [];
+  /**
+   * Each repeated key and its mapping, in the order found. The first occurrence is looked up once the tree is
+   * complete (PositionTree.keyNamed indexes a mapping once), not by scanning the mapping at each repeat.
+   */
+  private readonly repeats: { repeat: number; map: number; name: string }[] = [];
   /** Node ranges; methods return a node's index in it. */
   private readonly tree: PositionTree;
   /**
@@ -111,7 +115,8 @@ class Parser {
     const value = this.value;
     if (this.nextContentLine() >= 0) throw LEAVE; // content left over at a smaller indent: an error
     this.tree.root = node;
-    return { value, tree: this.tree, duplicates: this.duplicates };
+    const duplicates = this.repeats.map(({ repeat, map, name }) => ({ repeat, first: this.tree.keyNamed(map, name), name }));
+    return { value, tree: this.tree, duplicates };
   }
 
   private startsWith(s: string): boolean {
@@ -206,7 +211,7 @@ class Parser {
         child = this.inlineValue();
         this.endOfValueLine();
       }
-      if (Object.hasOwn(value, name)) this.duplicates.push({ repeat: key, first: this.firstKeyNamed(node, name), name });
+      if (Object.hasOwn(value, name)) this.repeats.push({ repeat: key, map: node, name });
       tree.append(node, last, key);
       tree.append(node, key, child);
       last = child;
@@ -222,12 +227,6 @@ class Parser {
       this.depth--;
       return node;
     }
-  }
-
-  /** The first key called `name` among a mapping's entries so far (for a repeated key's message). */
-  private firstKeyNamed(map: number, name: string): number {
-    for (const { key } of this.tree.entries(map)) if (this.tree.nameOf(key) === name) return key;
-    throw new Error('internal error: a repeated key without its first occurrence');
   }
 
   /** A block sequence at `indent`; `pos` is at its first `-`. */
@@ -497,7 +496,7 @@ class Parser {
         } else {
           child = tree.addMissingValue(this.pos);
         }
-        if (Object.hasOwn(map, name)) this.duplicates.push({ repeat: entry, first: this.firstKeyNamed(node, name), name });
+        if (Object.hasOwn(map, name)) this.repeats.push({ repeat: entry, map: node, name });
         tree.append(node, last, entry);
         tree.append(node, entry, child);
         last = child;

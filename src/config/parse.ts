@@ -255,15 +255,8 @@ export function locate(tree: PositionTree | undefined, path: readonly (string | 
     if (node === NO_NODE) break;
     const kind = tree.kind(node);
     if (kind === 'map') {
-      const name = String(segment);
-      let found = NO_NODE;
       // The first entry with that name, as `yaml` resolves a repeated key.
-      for (let k = tree.firstChild(node); k !== NO_NODE; k = tree.next(tree.next(k))) {
-        if (tree.nameOf(k) === name) {
-          found = k;
-          break;
-        }
-      }
+      const found = tree.keyNamed(node, String(segment));
       if (found === NO_NODE) break;
       key = found;
       node = tree.valueOf(found);

@@ -37,6 +37,11 @@ export class PositionTree {
    * path. Any other key's name is `text.slice(start, end)`, so the fast path stores no string per key.
    */
   private readonly names = new Map<number, string>();
+  /**
+   * Per mapping looked up by name: each name's first key. Built on the first lookup, once the tree is
+   * complete, so that a mapping of 100,000 keys (a hostile file) costs one pass, not one per diagnostic.
+   */
+  private readonly keyIndexes = new Map<number, Map<string, number>>();
 
   constructor(
     private readonly text: string,
@@ -128,6 +133,23 @@ export class PositionTree {
   /** A mapping key's name. */
   nameOf(key: number): string {
     return this.names.get(key) ?? this.text.slice(this.starts[key], this.ends[key]);
+  }
+
+  /**
+   * The first key of a mapping called `name` (the one `yaml` resolves a repeated key to), or NO_NODE. Only
+   * for a complete tree: the mapping's index is built on the first call and not updated afterwards.
+   */
+  keyNamed(map: number, name: string): number {
+    let index = this.keyIndexes.get(map);
+    if (!index) {
+      index = new Map();
+      for (let key = this.firsts[map]!; key !== NO_NODE; key = this.nexts[this.nexts[key]!]!) {
+        const keyName = this.nameOf(key);
+        if (!index.has(keyName)) index.set(keyName, key);
+      }
+      this.keyIndexes.set(map, index);
+    }
+    return index.get(name) ?? NO_NODE;
   }
 
   /** The value node of a mapping key; NO_NODE for a key written without a value (`a` in `{a, b: 1}`). */

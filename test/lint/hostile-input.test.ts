@@ -115,7 +115,7 @@ describe('YAML that would exhaust the parser gets one positioned diagnostic', ()
  * A PR can put a mapping of 100,000 keys (about 1 MB, well under the size limit) in warehouse.yaml. Finding a
  * repeated key's first occurrence, or the key a diagnostic points at, must not scan the mapping again each
  * time: that was quadratic and took minutes on such a file (a hang in CI). Lint is synchronous, so a test
- * timeout would not interrupt it; the tests count the key names read instead, which must grow linearly.
+ * timeout would not interrupt it; the tests count the key names read instead: a few per key, where the quadratic code read millions.
  */
 describe('mappings with very many keys are read in linear time', () => {
   const KEYS = 2_000;
@@ -142,14 +142,14 @@ describe('mappings with very many keys are read in linear time', () => {
     expect(repeats.map((d) => [d.line, d.message])).toEqual(
       Array.from({ length: KEYS }, (_, i) => [firstLine + KEYS + i, `The key "k${i}" appears more than once in this mapping (first on line ${firstLine + i})`]),
     );
-    expect(nameReads).toBeLessThan(4 * KEYS);
+    expect(nameReads).toBeLessThan(10 * KEYS);
   });
 
   it(`${KEYS.toLocaleString('en')} unknown keys in one mapping: each reported at its own key, each name read a few times at most`, () => {
     const { diagnostics, nameReads } = lintCountingNameReads(sourceWithConfig(Array.from({ length: KEYS }, (_, i) => `      k${i}: v\n`).join('')));
     const unknown = diagnostics.filter((d) => d.code === 'unknown-property');
     expect(unknown.map((d) => d.line)).toEqual(Array.from({ length: KEYS }, (_, i) => 7 + i));
-    expect(nameReads).toBeLessThan(4 * KEYS);
+    expect(nameReads).toBeLessThan(10 * KEYS);
   });
 });
 
