@@ -153,6 +153,28 @@ describe('mappings with very many keys are read in linear time', () => {
   });
 });
 
+/**
+ * More items than a JavaScript call takes arguments (about 120,000 here): spreading them into one call
+ * (`push(...items)`) threw "Maximum call stack size exceeded", which dwctl printed as a bug with a stack trace.
+ */
+describe('collections larger than a call takes arguments', () => {
+  const ITEMS = 150_000;
+
+  it(`a flow sequence of ${ITEMS.toLocaleString('en')} items, through the yaml path: one diagnostic, no crash`, () => {
+    const text = `version: &v 1\nsources: [${Array(ITEMS).fill('a').join(', ')}]\n`;
+    expect(lint(text)).toEqual([expect.objectContaining({ code: 'invalid-value', line: 2, column: 10 })]);
+  });
+
+  it(`a sequence of ${ITEMS.toLocaleString('en')} wrong items: each reported at its item, no crash`, () => {
+    const text = `${POSTGRES_SOURCE}        primary_key: [${Array(ITEMS).fill('1').join(', ')}]\n`;
+    const lines = text.split('\n');
+    const wrong = lint(text).filter((d) => d.path.includes('/primary_key/'));
+    expect(wrong).toHaveLength(ITEMS);
+    // The last item: the `1` before the closing bracket of the file's last line.
+    expect(wrong.at(-1)).toMatchObject({ line: lines.length - 1, column: lines.at(-2)!.length - 1 });
+  });
+});
+
 describe('messages in dwctl words', () => {
   it('a repeated key is reported at the repeat, naming the first occurrence', () => {
     const text = POSTGRES_SOURCE.replace('    prefix: shop_\n', '    prefix: shop_\n    type: MySQL\n');
