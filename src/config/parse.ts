@@ -181,7 +181,8 @@ export function findDuplicateKeys(tree: PositionTree): { repeat: number; first: 
         if (value !== NO_NODE) stack.push(value);
       }
     } else if (kind === 'seq') {
-      stack.push(...tree.items(node));
+      // A loop, not push(...): a hostile sequence can have more items than a call takes arguments.
+      for (let item = tree.firstChild(node); item !== NO_NODE; item = tree.next(item)) stack.push(item);
     }
   }
   return out.sort((a, b) => tree.start(a.repeat) - tree.start(b.repeat));
@@ -261,8 +262,8 @@ export function locate(tree: PositionTree | undefined, path: readonly (string | 
       key = found;
       node = tree.valueOf(found);
     } else if (kind === 'seq') {
-      const item = tree.items(node)[Number(segment)];
-      if (item === undefined) break;
+      const item = tree.itemAt(node, Number(segment));
+      if (item === NO_NODE) break;
       key = NO_NODE;
       node = item;
     } else {

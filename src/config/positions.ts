@@ -42,6 +42,8 @@ export class PositionTree {
    * complete, so that a mapping of 100,000 keys (a hostile file) costs one pass, not one per diagnostic.
    */
   private readonly keyIndexes = new Map<number, Map<string, number>>();
+  /** Per sequence looked up by position: its items, listed on the first lookup (as keyIndexes, for the same reason). */
+  private readonly itemIndexes = new Map<number, number[]>();
 
   constructor(
     private readonly text: string,
@@ -150,6 +152,16 @@ export class PositionTree {
       this.keyIndexes.set(map, index);
     }
     return index.get(name) ?? NO_NODE;
+  }
+
+  /** A sequence's item at `index` (0-based), or NO_NODE. Only for a complete tree, as keyNamed. */
+  itemAt(seq: number, index: number): number {
+    let items = this.itemIndexes.get(seq);
+    if (!items) {
+      items = this.items(seq);
+      this.itemIndexes.set(seq, items);
+    }
+    return items[index] ?? NO_NODE;
   }
 
   /** The value node of a mapping key; NO_NODE for a key written without a value (`a` in `{a, b: 1}`). */

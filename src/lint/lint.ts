@@ -32,7 +32,8 @@ export function lintParsed(parsed: ParsedFile, options: LintOptions): Diagnostic
   const diagnostics: Diagnostic[] = [...parsed.diagnostics];
   if (parsed.value !== undefined || parsed.diagnostics.length === 0) {
     const value = parsed.value ?? null;
-    if (!options.validate(value)) diagnostics.push(...schemaDiagnostics(parsed, options.validate.errors ?? []));
+    // A loop, not push(...): a hostile file can have more schema errors than a call takes arguments.
+    if (!options.validate(value)) for (const d of schemaDiagnostics(parsed, options.validate.errors ?? [])) diagnostics.push(d);
     const context = createRuleContext(parsed, options.catalog, diagnostics);
     for (const rule of RULES) rule.check(context);
   }
