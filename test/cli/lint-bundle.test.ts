@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire, wrap } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -59,6 +59,8 @@ describe('the lint bundle', () => {
   it('has a code cache that this Node accepts', () => {
     const script = new Script(wrap(readFileSync(BUNDLE, 'utf8')), { filename: BUNDLE, cachedData: readFileSync(CACHE) });
     expect(script.cachedDataRejected).toBe(false);
+    // …and that bin/lint.cjs uses: the build writes it after the bundle.
+    expect(statSync(BUNDLE).mtimeMs).toBeLessThanOrEqual(statSync(CACHE).mtimeMs);
   });
 
   describe('without a usable bundle or cache', () => {
@@ -95,6 +97,30 @@ describe('the lint bundle', () => {
       expect(expected.exitCode).toBe(1);
       expect(run(withoutCache, argv)).toEqual(expected);
       expect(run(withGarbage, argv)).toEqual(expected);
+    });
+
+    it('lints from the main bundle when the lint bundle cannot be read', () => {
+      const bin = copyOfBuild((dist) => {
+        rmSync(join(dist, 'lint.cjs'));
+        mkdirSync(join(dist, 'lint.cjs'));
+      });
+      const result = run(bin, argv);
+      expect(result).toEqual(run(MAIN_BUNDLE, argv));
+    });
+
+    it('runs an edited bundle, not the code cached from the old one (V8 compares only the length)', () => {
+      const bin = copyOfBuild((dist) => {
+        const file = join(dist, 'lint.cjs');
+        const text = readFileSync(file, 'utf8');
+        expect(text).toContain('no problems');
+        writeFileSync(file, text.replace('no problems', 'NO PROBLEMS'));
+        // Edited after the build: newer than the cache, as any edit is.
+        const cacheTime = statSync(join(dist, 'lint.cjs.cache')).mtime;
+        utimesSync(file, new Date(cacheTime.getTime() + 5000), new Date(cacheTime.getTime() + 5000));
+      });
+      const result = run(bin, ['lint', join(REPO_ROOT, 'examples/postgres-cdc/warehouse.yaml')]);
+      expect(result.exitCode).toBe(0);
+      expect(result.stdout).toContain('NO PROBLEMS');
     });
   });
 });

@@ -26,6 +26,8 @@ export class LintCommand extends DwctlCommand {
     ],
   });
 
+  // lint makes no requests: --verbose only adds the stack trace of an unexpected error.
+  override verbose = Option.Boolean('--verbose', false, { description: 'Print the stack trace of an unexpected error' });
   file = Option.String('-f,--file', { description: 'The file to lint when none is given as an argument (default ./warehouse.yaml)' });
   format = Option.String('--format', 'text', { validator: t.isEnum(LINT_FORMATS), description: 'Output format: text, json, github, sarif' });
   files = Option.Rest({ name: 'FILE' });
