@@ -221,12 +221,21 @@ class Parser {
       const nextIndent = this.nextContentLine();
       if (nextIndent === indent) continue;
       if (nextIndent > indent) throw LEAVE; // a continuation line (multi-line scalar) or an indentation error
-      this.pos = saved;
-      tree.setEnd(node, this.emptyValueEnd >= 0 ? this.emptyValueEnd : Math.max(saved, tree.start(node) + 1));
-      this.value = value;
-      this.depth--;
-      return node;
+      return this.closeBlock(node, value, saved);
     }
+  }
+
+  /**
+   * End a block collection whose last line ends at `saved` (the next content line belongs to an outer one):
+   * set its range end and its value, and leave it. After an empty (null) last value `yaml` ends the collection
+   * at that line's end, otherwise after its line break.
+   */
+  private closeBlock(node: number, value: unknown, saved: number): number {
+    this.pos = saved;
+    this.tree.setEnd(node, this.emptyValueEnd >= 0 ? this.emptyValueEnd : Math.max(saved, this.tree.start(node) + 1));
+    this.value = value;
+    this.depth--;
+    return node;
   }
 
   /** A block sequence at `indent`; `pos` is at its first `-`. */
@@ -267,11 +276,7 @@ class Parser {
       const nextIndent = this.nextContentLine();
       if (nextIndent === indent && this.isDash(this.pos)) continue;
       if (nextIndent > indent) throw LEAVE;
-      this.pos = saved;
-      tree.setEnd(node, this.emptyValueEnd >= 0 ? this.emptyValueEnd : Math.max(saved, tree.start(node) + 1));
-      this.value = value;
-      this.depth--;
-      return node;
+      return this.closeBlock(node, value, saved);
     }
   }
 

@@ -3,6 +3,7 @@ import { inSentence, mergeSources, readMergeTarget, selectSources } from '../../
 import type { RemoteSourceInfo } from '../../src/plan/observed.js';
 import { bundledCatalog } from '../../src/sources/catalog.js';
 import { lint } from '../lint/lint-helpers.js';
+import { BILLING_STRIPE } from '../helpers/yaml-fixtures.js';
 
 const stripe = (prefix: string | null, id = `id-${prefix}`): RemoteSourceInfo => ({
   id,
@@ -19,13 +20,7 @@ version: 1
 # Team A's sources.
 sources:
   billing:   # the EU account
-    type: Stripe
-    prefix: billing_
-    config:
-      auth_method:
-        selection: api_key
-        stripe_secret_key: \${STRIPE_SECRET_KEY}
-    tables:
+${BILLING_STRIPE}    tables:
       Customer: { sync: full_refresh }   # small table
   new_shop:
     type: Stripe

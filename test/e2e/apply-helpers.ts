@@ -6,6 +6,7 @@ import { expect } from 'vitest';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../emulator/server.js';
 import { runCli, type CliResult, type RunOptions } from '../helpers/run-cli.js';
 import { leakedSecrets, STRIPE_KEY, STRIPE_READONLY_KEY, type World, SHOP_CONFIG } from '../helpers/world.js';
+import { BILLING_STRIPE } from '../helpers/yaml-fixtures.js';
 
 export const SHOP_SOURCE = `  shop_db:
     type: Postgres
@@ -24,13 +25,7 @@ ${SHOP_CONFIG}    tables:
 `;
 
 export const BILLING_SOURCE = `  billing:
-    type: Stripe
-    prefix: billing_
-    config:
-      auth_method:
-        selection: api_key
-        stripe_secret_key: \${STRIPE_SECRET_KEY}
-    tables:
+${BILLING_STRIPE}    tables:
       Customer: { sync: webhook }
       Charge: { sync: append, incremental_field: created, sync_frequency: 12hour }
     webhook:

@@ -4,6 +4,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useWorld, STRIPE_KEY, runChecked, SHOP_CONFIG } from '../helpers/world.js';
+import { BILLING_STRIPE_FLOW } from '../helpers/yaml-fixtures.js';
 
 const DENIED_KEY = 'rk_test_discover_denied_key_5151';
 
@@ -27,11 +28,7 @@ ${SHOP_CONFIG}    tables:
         sync: full_refresh
         sync_frequency: 7day
   billing:
-    type: Stripe
-    prefix: billing_
-    config:
-      auth_method: { selection: api_key, stripe_secret_key: "\${STRIPE_SECRET_KEY}" }
-    tables:
+${BILLING_STRIPE_FLOW}    tables:
       Customer: { sync: webhook }
 `;
 

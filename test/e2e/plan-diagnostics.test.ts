@@ -7,6 +7,7 @@ import { findPostgresBinDir, startSystemPostgres, type PgServer } from '../emula
 import { leakedSecrets, READ_ONLY_API_KEY, useWorld, STRIPE_KEY, STRIPE_READONLY_KEY, runChecked, SHOP_CONFIG } from '../helpers/world.js';
 import { ALL_CODES, CODES } from '../../src/diagnostics/codes.js';
 import { extraEmulator } from './apply-helpers.js';
+import { BILLING_STRIPE } from '../helpers/yaml-fixtures.js';
 
 const DENIED_KEY = 'rk_test_denied_charge_key_4242';
 const BAD_KEY = 'rk_test_revoked_key_9999';
@@ -457,13 +458,7 @@ sources:
 ${PG_CONFIG}    tables:
       countries: { sync: full_refresh, sync_frequency: 7day }
   billing:
-    type: Stripe
-    prefix: billing_
-    config:
-      auth_method:
-        selection: api_key
-        stripe_secret_key: \${STRIPE_SECRET_KEY}
-    tables:
+${BILLING_STRIPE}    tables:
       Product: { sync: full_refresh }
 `);
     const result = await dwctl('plan', '--count-rows', '--max-rows-per-month', '0', '--format', 'json');

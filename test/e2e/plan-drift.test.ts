@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { useWorld, runChecked, SHOP_CONFIG } from '../helpers/world.js';
+import { BILLING_STRIPE_FLOW } from '../helpers/yaml-fixtures.js';
 
 const world = useWorld();
 
@@ -105,19 +106,18 @@ describe('drift on an existing Postgres source', () => {
   });
 });
 
-describe('drift on an existing Stripe source', () => {
-  it('a new webhook table after apply; apply converges', async () => {
-    const yaml = `version: 1
+/** A Stripe source with a webhook table and an append table (the two webhook tests add a third). */
+const BILLING_WEBHOOK_YAML = `version: 1
 sources:
   billing:
-    type: Stripe
-    prefix: billing_
-    config:
-      auth_method: { selection: api_key, stripe_secret_key: "\${STRIPE_SECRET_KEY}" }
-    tables:
+${BILLING_STRIPE_FLOW}    tables:
       Customer: { sync: webhook }
       Charge: { sync: append, incremental_field: created }
-    webhook:
+`;
+
+describe('drift on an existing Stripe source', () => {
+  it('a new webhook table after apply; apply converges', async () => {
+    const yaml = `${BILLING_WEBHOOK_YAML}    webhook:
       signing_secret: \${STRIPE_WEBHOOK_SECRET}
 `;
     await world.write(yaml);
@@ -152,17 +152,7 @@ sources:
 
 describe('a webhook PostHog registered, without a declared signing secret', () => {
   it('a new webhook table is a plan error (the PATCH would drop the secret, API.md §12); declaring the secret applies and converges', async () => {
-    const yaml = `version: 1
-sources:
-  billing:
-    type: Stripe
-    prefix: billing_
-    config:
-      auth_method: { selection: api_key, stripe_secret_key: "\${STRIPE_SECRET_KEY}" }
-    tables:
-      Customer: { sync: webhook }
-      Charge: { sync: append, incremental_field: created }
-`;
+    const yaml = BILLING_WEBHOOK_YAML;
     await world.write(yaml);
     await converges();
     const [billing] = world.emulator.state.liveSources();

@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../emulator/server.js';
 import { API_KEY, useWorld, runChecked, SHOP_CONFIG } from '../helpers/world.js';
+import { BILLING_STRIPE_FLOW } from '../helpers/yaml-fixtures.js';
 
 const world = useWorld();
 
@@ -18,11 +19,7 @@ sources:
 ${SHOP_CONFIG}    tables:
       orders: { sync: incremental, incremental_field: updated_at }
   billing:
-    type: Stripe
-    prefix: billing_
-    config:
-      auth_method: { selection: api_key, stripe_secret_key: "\${STRIPE_SECRET_KEY}" }
-    tables:
+${BILLING_STRIPE_FLOW}    tables:
       Charge: { sync: append, incremental_field: created }
 `;
 

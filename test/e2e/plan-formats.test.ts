@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { useWorld, runChecked, SHOP_CONFIG } from '../helpers/world.js';
 import { planRenderers, MARKDOWN_LIMIT } from '../../src/render/plan.js';
 import type { Change, Plan } from '../../src/plan/types.js';
+import { BILLING_STRIPE_FLOW } from '../helpers/yaml-fixtures.js';
 
 const world = useWorld();
 
@@ -21,11 +22,7 @@ ${SHOP_CONFIG}    tables:
       "50%,off: <b>|": { sync: full_refresh }
       events: { sync: full_refresh, sync_frequency: 1hour }
   billing:
-    type: Stripe
-    prefix: billing_
-    config:
-      auth_method: { selection: api_key, stripe_secret_key: "\${STRIPE_SECRET_KEY}" }
-    tables:
+${BILLING_STRIPE_FLOW}    tables:
       Customer: { sync: webhook }
 `;
 

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SHOP_SOURCE, yaml } from './apply-helpers.js';
 import { leakedSecrets, useWorld, runChecked, SHOP_CONFIG } from '../helpers/world.js';
+import { BILLING_STRIPE } from '../helpers/yaml-fixtures.js';
 
 const world = useWorld();
 
@@ -17,13 +18,7 @@ const SHOP_YAML = yaml(SHOP_SOURCE);
 const STRIPE_YAML = `version: 1
 sources:
   billing:
-    type: Stripe
-    prefix: billing_
-    config:
-      auth_method:
-        selection: api_key
-        stripe_secret_key: \${STRIPE_SECRET_KEY}
-    tables:
+${BILLING_STRIPE}    tables:
       Customer: { sync: webhook }
       Charge: { sync: append, incremental_field: created }
     webhook:

@@ -5,6 +5,7 @@ import type { ReadOnlyInfo } from '../../src/plan/read-only.js';
 import type { DiscoveredTableInfo, ObservedSource, ObservedState, RemoteSchemaInfo, RemoteSourceInfo } from '../../src/plan/observed.js';
 import type { Plan } from '../../src/plan/types.js';
 import { bundledCatalog } from '../../src/sources/catalog.js';
+import type { CostInput } from '../../src/plan/cost.js';
 
 // parseWarehouseFile is synchronous: load the yaml parse path (lazy in the build) for the scenarios that need it.
 await loadFullParser();
@@ -109,3 +110,19 @@ export const SHOP_TABLES = [
 ];
 
 export const SHOP_CONFIG = { host: 'db.example.com', port: 5432, database: 'shop', user: 'reader', password: 'hunter2-secret-value' };
+
+/** One table's cost input (plan/cost.ts): a new Postgres full-refresh table, nothing counted yet. */
+export function costInput(overrides: Partial<CostInput> = {}): CostInput {
+  return {
+    address: 'source.shop_db.table.orders',
+    warehouse_table: 'shop_postgres_orders',
+    source_type: 'Postgres',
+    current: null,
+    planned: { should_sync: true, sync_type: 'full_refresh', sync_frequency: '24hour' },
+    syncedRows: null,
+    discoveredRows: null,
+    estimatedRows: null,
+    observed: null,
+    ...overrides,
+  };
+}

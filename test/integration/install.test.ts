@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parse } from 'yaml';
 import { REPO_ROOT } from '../helpers/spawn-cli.js';
+import { BILLING_STRIPE } from '../helpers/yaml-fixtures.js';
 
 const PACKAGE = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
 const TARBALL = `${PACKAGE.name}-${PACKAGE.version}.tgz`;
@@ -23,13 +24,7 @@ if (!HAVE_PRE_COMMIT && process.env.CI) throw new Error('pre-commit is not insta
 const INVALID = `version: 1
 sources:
   billing:
-    type: Stripe
-    prefix: billing_
-    config:
-      auth_method:
-        selection: api_key
-        stripe_secret_key: \${STRIPE_SECRET_KEY}
-    tables:
+${BILLING_STRIPE}    tables:
       Charge: { sync: append, incremental_field: created, frequncy: 1hour }
 `;
 const VALID = INVALID.replace('frequncy', 'sync_frequency');

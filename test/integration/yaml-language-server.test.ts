@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { LspClient } from './lsp-client.js';
 import { REPO_ROOT, spawnCli } from '../helpers/spawn-cli.js';
+import { BILLING_STRIPE } from '../helpers/yaml-fixtures.js';
 
 const SERVER = join(REPO_ROOT, 'node_modules', 'yaml-language-server', 'bin', 'yaml-language-server');
 const MODELINE = '# yaml-language-server: $schema=./node_modules/dwctl/schemas/warehouse.schema.json';
@@ -180,13 +181,7 @@ sources:
       orders:
         sync: 
   billing:
-    type: Stripe
-    prefix: billing_
-    config:
-      auth_method:
-        selection: api_key
-        stripe_secret_key: \${STRIPE_SECRET_KEY}
-    tables:
+${BILLING_STRIPE}    tables:
       Customer:
         sync: 
 `;

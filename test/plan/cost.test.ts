@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { budgetExceeded, costLine, historySince, MIN_HISTORY_MS, observedRowsPerMonth, summariseCost, type CostInput } from '../../src/plan/cost.js';
 import type { JobHistory } from '../../src/plan/observed.js';
 import { planScenario, remote, schema, SHOP_CONFIG, SHOP_TABLES, SHOP_YAML, table } from '../helpers/plan-fixtures.js';
+import { costInput } from '../helpers/plan-fixtures.js';
 
 const NOW = Date.parse('2026-12-01T12:00:00Z');
 const HOUR = 3_600_000;
@@ -12,20 +13,7 @@ function history(runs: [table: string, msAgo: number, rows: number][]): JobHisto
   return { since: historySince(NOW), read_at: new Date(NOW).toISOString(), runs: runs.map(([t, ago, rows]) => ({ table: t, created_at: at(ago), rows_synced: rows })) };
 }
 
-function input(overrides: Partial<CostInput>): CostInput {
-  return {
-    address: 'source.shop_db.table.orders',
-    warehouse_table: 'shop_postgres_orders',
-    source_type: 'Postgres',
-    current: null,
-    planned: { should_sync: true, sync_type: 'full_refresh', sync_frequency: '24hour' },
-    syncedRows: null,
-    discoveredRows: null,
-    estimatedRows: null,
-    observed: null,
-    ...overrides,
-  };
-}
+const input = costInput;
 
 describe('observed rows per month (job history, API.md §2.12)', () => {
   it('counts the runs after the first over the time since the first: 10 days of 100 rows a day is 3,000 a month', () => {

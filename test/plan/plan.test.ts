@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { planScenario, remote, schema, SHOP_CONFIG, SHOP_TABLES, SHOP_YAML, stripeTable, table } from '../helpers/plan-fixtures.js';
 import type { Plan, TableChange } from '../../src/plan/types.js';
+import { billingStripeYaml } from '../helpers/yaml-fixtures.js';
 
 const codes = (plan: Plan) => plan.diagnostics.map((d) => d.code);
 const change = (plan: Plan, address: string) => plan.changes.find((c) => c.address === address);
@@ -51,19 +52,7 @@ describe('a new Postgres source', () => {
 });
 
 describe('a new Stripe source with webhook tables', () => {
-  const yaml = `version: 1
-sources:
-  billing:
-    type: Stripe
-    prefix: billing_
-    config:
-      auth_method: {selection: api_key, stripe_secret_key: "\${STRIPE_KEY}"}
-    tables:
-      Customer: {sync: webhook}
-      Charge: {sync: append, incremental_field: created_at}
-    webhook:
-      signing_secret: \${WHSEC}
-`;
+  const yaml = billingStripeYaml('      Customer: {sync: webhook}\n      Charge: {sync: append, incremental_field: created_at}\n', true);
   const plan = planScenario({
     yaml,
     sources: { billing: { discovery: { ok: true, tables: [stripeTable('Customer'), stripeTable('Charge'), stripeTable('Invoice')] }, resolvedConfig: { auth_method: { selection: 'api_key', stripe_secret_key: 'rk_live_x' } } } },

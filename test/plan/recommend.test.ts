@@ -17,6 +17,7 @@ import {
   type SourceTraits,
   whatItImports,
 } from '../../src/plan/recommend.js';
+import { table } from '../helpers/plan-fixtures.js';
 import { REPO_ROOT } from '../helpers/spawn-cli.js';
 
 const POSTGRES: SourceTraits = { syncTypes: ['full_refresh', 'incremental', 'append', 'cdc', 'xmin'], countsRows: false };
@@ -32,21 +33,14 @@ function pgTable(name: string, columns: { name: string; type: string; nullable?:
   const candidates = columns
     .filter((c) => ['integer', 'timestamp', 'date'].includes(c.type))
     .map((c) => field(c.name, c.type, { nullable: c.nullable ?? false, is_indexed: c.indexed ?? false }));
-  return {
-    table: name,
+  return table(name, {
     incremental_fields: [...candidates, XMIN],
     incremental_available: candidates.length > 0,
     append_available: candidates.length > 0,
     cdc_available: null,
-    xmin_available: true,
-    rows: null,
-    supports_webhooks: false,
-    webhook_only: false,
-    detected_primary_keys: ['id'],
-    permission_error: null,
     available_columns: columns.map((c) => ({ field: c.name, type: c.type, nullable: c.nullable ?? false })),
     ...extra,
-  };
+  });
 }
 
 /** A Stripe resource as PostHog lists it (static catalog: append on `created`, no columns, no keys). */

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readOnlyInfo } from '../../src/plan/read-only.js';
 import type { Plan, PlannedRequest } from '../../src/plan/types.js';
 import { planScenario, remote, schema, stripeTable } from '../helpers/plan-fixtures.js';
+import { billingStripeYaml } from '../helpers/yaml-fixtures.js';
 
 /**
  * The planner writes each change's requests (plan/requests.ts); these pin the webhook ordering PostHog's code
@@ -10,15 +11,7 @@ import { planScenario, remote, schema, stripeTable } from '../helpers/plan-fixtu
 const ops = (plan: Plan, address: string): string[] =>
   plan.changes.find((c) => c.address === address)!.requests.map((r: PlannedRequest) => `${r.phase} ${r.op}${r.when ? ` when ${r.when}` : ''}`);
 
-const stripeYaml = (tables: string, secret: boolean) => `version: 1
-sources:
-  billing:
-    type: Stripe
-    prefix: billing_
-    config:
-      auth_method: {selection: api_key, stripe_secret_key: "\${STRIPE_KEY}"}
-    tables:
-${tables}${secret ? '    webhook:\n      signing_secret: ${WHSEC}\n' : ''}`;
+const stripeYaml = billingStripeYaml;
 
 const resolvedConfig = { auth_method: { selection: 'api_key', stripe_secret_key: 'rk_live_x' } };
 const discovery = { ok: true as const, tables: [stripeTable('Customer'), stripeTable('Charge')] };

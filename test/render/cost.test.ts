@@ -1,20 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { costLine, summariseCost, type CostInput } from '../../src/plan/cost.js';
+import { costInput } from '../helpers/plan-fixtures.js';
 import { blockedMarkdown, costMarkdown, costTextLines, COST_LINES_SHOWN } from '../../src/render/cost.js';
 
+/** A Stripe table's cost line. */
 function line(overrides: Partial<CostInput>) {
-  return costLine({
-    address: 'source.billing.table.Product',
-    warehouse_table: 'billing_stripe_product',
-    source_type: 'Stripe',
-    current: null,
-    planned: { should_sync: true, sync_type: 'full_refresh', sync_frequency: '24hour' },
-    syncedRows: null,
-    discoveredRows: null,
-    estimatedRows: null,
-    observed: null,
-    ...overrides,
-  });
+  return costLine(costInput({ address: 'source.billing.table.Product', warehouse_table: 'billing_stripe_product', source_type: 'Stripe', ...overrides }));
 }
 
 describe('cost rendering', () => {
