@@ -6,7 +6,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import { shopSeedSql } from './pg/expected-shop.js';
-import { type PgServer, startPglite } from './pg/harness.js';
+import { type PgServer, startPglite, sourceConfig } from './pg/harness.js';
 import { type Emulator, startEmulator } from './server.js';
 import { call, createStripe, STRIPE_KEY, STRIPE_KEY_NO_WEBHOOKS, stripePayload, waitFor } from './support.js';
 
@@ -26,7 +26,7 @@ beforeAll(async () => {
     syncDurationMs: 30,
     stripeKeys: { [STRIPE_KEY]: { webhookWrite: true }, [STRIPE_KEY_NO_WEBHOOKS]: {}, [STRIPE_KEY_READ_WEBHOOKS]: { webhookRead: true } },
   });
-  config = { host: database.host, port: database.port, database: database.database, user: database.user, password: database.password, schema: 'public' };
+  config = sourceConfig(database);
 });
 afterEach(() => emulator.reset());
 afterAll(async () => {

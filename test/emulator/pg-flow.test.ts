@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { shopSeedSql } from './pg/expected-shop.js';
-import { type PgServer, startPglite } from './pg/harness.js';
+import { type PgServer, startPglite, sourceConfig } from './pg/harness.js';
 import { type Emulator, startEmulator } from './server.js';
 import { call, example } from './support.js';
 
@@ -17,7 +17,7 @@ const SOURCES = 'external_data_sources/';
 beforeAll(async () => {
   database = await startPglite({ seedSql: shopSeedSql });
   emulator = await startEmulator({ syncDurationMs: 30 });
-  config = { host: database.host, port: database.port, database: database.database, user: database.user, password: database.password, schema: 'public' };
+  config = sourceConfig(database);
 });
 afterAll(async () => {
   await emulator?.close();

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresDriver, RLS_WARNING_MESSAGE } from './drivers/postgres.js';
 import { DriverError } from './drivers/types.js';
 import { expectedShopTables, shopSeedSql } from './pg/expected-shop.js';
-import { type PgServer, startPglite } from './pg/harness.js';
+import { type PgServer, startPglite, sourceConfig } from './pg/harness.js';
 
 const driver = createPostgresDriver({ connectTimeoutMs: 3_000 });
 let server: PgServer;
@@ -16,7 +16,7 @@ let config: Record<string, unknown>;
 
 beforeAll(async () => {
   server = await startPglite({ seedSql: shopSeedSql });
-  config = { host: server.host, port: server.port, database: server.database, user: server.user, password: server.password, schema: 'public' };
+  config = sourceConfig(server);
 });
 afterAll(async () => {
   await server?.close();

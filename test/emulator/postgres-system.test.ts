@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresDriver, RLS_WARNING_MESSAGE } from './drivers/postgres.js';
 import { DriverError } from './drivers/types.js';
 import { expectedShopTables, shopSeedSql, XMIN } from './pg/expected-shop.js';
-import { findPostgresBinDir, type PgServer, startSystemPostgres } from './pg/harness.js';
+import { findPostgresBinDir, type PgServer, startSystemPostgres, sourceConfig } from './pg/harness.js';
 
 const driver = createPostgresDriver({ connectTimeoutMs: 3_000 });
 let server: PgServer | null = null;
@@ -23,7 +23,7 @@ beforeAll(async () => {
     if (process.env.CI) throw new Error(`CI is set but no PostgreSQL binaries were found (pg_ctl on PATH or /usr/lib/postgresql/*/bin)`);
     return;
   }
-  config = { host: server.host, port: server.port, database: server.database, user: server.user, password: server.password, schema: 'public' };
+  config = sourceConfig(server);
   // A read-only role without REPLICATION that owns nothing, plus objects the other tests need.
   await server.query(`
     CREATE ROLE reader LOGIN PASSWORD 'reader-pw';

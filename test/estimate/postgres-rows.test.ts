@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { estimatePostgresRows, printable, tableLocations, verdictFromStats, COUNT_FALLBACK_MAX_BYTES } from '../../src/estimate/postgres-rows.js';
 import { estimateRows, hasRowEstimator } from '../../src/estimate/index.js';
 import { shopSeedSql } from '../emulator/pg/expected-shop.js';
-import { type PgServer, startPglite, startSystemPostgres } from '../emulator/pg/harness.js';
+import { type PgServer, startPglite, startSystemPostgres, sourceConfig } from '../emulator/pg/harness.js';
 
 describe('pure parts', () => {
   it('locates tables: bare names in the configured schema, schema.table when the schema is blank', () => {
@@ -47,7 +47,7 @@ describe('on PGlite', () => {
   let config: Record<string, unknown>;
   beforeAll(async () => {
     server = await startPglite({ seedSql: shopSeedSql });
-    config = { host: server.host, port: server.port, database: server.database, user: server.user, password: server.password, schema: 'public' };
+    config = sourceConfig(server);
   });
   afterAll(async () => {
     await server?.close();
@@ -104,7 +104,7 @@ describe('on the system PostgreSQL', () => {
   it('estimates with password authentication as the table owner (TLS preferred, plain fallback)', async (ctx) => {
     if (!server) return ctx.skip();
     await server.query('ANALYZE orders');
-    const config = { host: server.host, port: server.port, database: server.database, user: server.user, password: server.password, schema: 'public' };
+    const config = sourceConfig(server);
     const result = await estimatePostgresRows(config, ['orders', 'users'], { ssl: 'prefer' });
     expect(Object.fromEntries(result.rows)).toEqual({ orders: { value: 40, estimate: true }, users: { value: 30, estimate: true } });
     expect(result.warnings).toEqual([]);
@@ -112,7 +112,7 @@ describe('on the system PostgreSQL', () => {
 
   it('a wrong password is a warning that does not echo the password', async (ctx) => {
     if (!server) return ctx.skip();
-    const config = { host: server.host, port: server.port, database: server.database, user: server.user, password: 'wrong-password-1234', schema: 'public' };
+    const config = sourceConfig(server, { password: 'wrong-password-1234' });
     const result = await estimatePostgresRows(config, ['orders'], { ssl: 'prefer' });
     expect(result.rows.size).toBe(0);
     expect(result.warnings).toEqual([`rows not counted: cannot connect to the database from here (password authentication failed for user "${server.user}")`]);

@@ -74,6 +74,11 @@ async function runSql(conn: pg.ClientConfig, sql: string): Promise<unknown> {
   }
 }
 
+/** A Postgres source's config (PostHog's field names) for a test server, schema public. */
+export function sourceConfig(server: Pick<PgServer, 'host' | 'port' | 'database' | 'user' | 'password'>, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return { host: server.host, port: server.port, database: server.database, user: server.user, password: server.password, schema: 'public', ...overrides };
+}
+
 // ---------------------------------------------------------------------------------------------
 // PGlite
 // ---------------------------------------------------------------------------------------------
