@@ -1519,409 +1519,58 @@ describe('an unmanaged remote source', () => {
       Plan: 4 to create, 0 to update, 1 to delete.
       "
     `);
-    expect(pruned.planNorm).toMatchInlineSnapshot(`
-      "{
-        "format_version": 1,
-        "applyable": true,
-        "summary": {
-          "create": 4,
-          "update": 0,
-          "delete": 1,
-          "no_op": 0
-        },
-        "changes": [
-          {
-            "address": "remote.Stripe.billing_",
-            "kind": "source",
+    // --prune adds the delete and nothing else: every other change is the one the plan without it makes.
+    const prunedPlan = JSON.parse(pruned.planNorm) as { summary: unknown; options: { prune: boolean }; changes: { action: string }[] };
+    const withoutPrune = await dwctl('plan', '--out', 'no-prune.json');
+    const unprunedPlan = JSON.parse(withoutPrune.planNorm) as { changes: unknown[] };
+    expect(prunedPlan.summary).toEqual({ create: 4, update: 0, delete: 1, no_op: 0 });
+    expect(prunedPlan.options.prune).toBe(true);
+    expect(prunedPlan.changes.filter((c) => c.action !== 'delete')).toEqual(unprunedPlan.changes);
+    expect(JSON.stringify(prunedPlan.changes.filter((c) => c.action === 'delete'), null, 2)).toMatchInlineSnapshot(`
+      "[
+        {
+          "address": "remote.Stripe.billing_",
+          "kind": "source",
+          "source_type": "Stripe",
+          "action": "delete",
+          "remote_id": "<uuid>",
+          "source": "Stripe:billing_",
+          "before": {
             "source_type": "Stripe",
-            "action": "delete",
-            "remote_id": "<uuid>",
+            "prefix": "billing_",
+            "description": null,
+            "tables": [
+              "Charge",
+              "Customer"
+            ],
+            "warehouse_tables": [
+              "billing_stripe_charge",
+              "billing_stripe_customer"
+            ]
+          },
+          "after": null,
+          "reason": "not declared in the file, and --prune was given: the source, all its tables and their synced data are deleted",
+          "path": "",
+          "position": null,
+          "target": {
             "source": "Stripe:billing_",
-            "before": {
-              "source_type": "Stripe",
-              "prefix": "billing_",
-              "description": null,
-              "tables": [
-                "Charge",
-                "Customer"
-              ],
-              "warehouse_tables": [
-                "billing_stripe_charge",
-                "billing_stripe_customer"
-              ]
-            },
-            "after": null,
-            "reason": "not declared in the file, and --prune was given: the source, all its tables and their synced data are deleted",
-            "path": "",
-            "position": null,
-            "target": {
-              "source": "Stripe:billing_",
-              "kind": "source",
-              "undeclared": {
-                "source_type": "Stripe",
-                "prefix": "billing_"
-              }
-            },
-            "requests": [
-              {
-                "op": "delete_source",
-                "method": "DELETE",
-                "path": "external_data_sources/<uuid>/",
-                "body": null,
-                "phase": 0
-              }
-            ]
-          },
-          {
-            "address": "source.shop_db",
             "kind": "source",
-            "source_type": "Postgres",
-            "action": "create",
-            "remote_id": null,
-            "source": "shop_db",
-            "before": null,
-            "after": {
-              "source_type": "Postgres",
-              "prefix": "shop_",
-              "description": "Shop database",
-              "config": {
-                "host": "<db-host>",
-                "port": "<db-port>",
-                "database": "postgres",
-                "user": "postgres",
-                "password": "(sensitive)",
-                "schema": "public"
-              },
-              "tables_off": [
-                "audit_log",
-                "events",
-                "order_totals"
-              ]
-            },
-            "reason": "no Postgres source with prefix \\"shop_\\" exists in project 1",
-            "path": "/sources/shop_db",
-            "position": {
-              "line": 3,
-              "column": 3,
-              "end_line": 3,
-              "end_column": 10
-            },
-            "target": {
-              "source": "shop_db",
-              "kind": "source"
-            },
-            "requests": [
-              {
-                "op": "create_source",
-                "method": "POST",
-                "path": "external_data_sources/",
-                "body": {
-                  "source_type": "Postgres",
-                  "prefix": "shop_",
-                  "description": "Shop database",
-                  "payload": {
-                    "host": "<db-host>",
-                    "port": "<db-port>",
-                    "database": "postgres",
-                    "user": "postgres",
-                    "password": {
-                      "$secret": "config.password"
-                    },
-                    "schema": "public",
-                    "schemas": [
-                      {
-                        "name": "countries",
-                        "should_sync": true,
-                        "sync_type": "full_refresh",
-                        "sync_time_of_day": null
-                      },
-                      {
-                        "name": "orders",
-                        "should_sync": true,
-                        "sync_type": "incremental",
-                        "incremental_field": "updated_at",
-                        "incremental_field_type": "timestamp",
-                        "primary_key_columns": [
-                          "id"
-                        ],
-                        "sync_time_of_day": null
-                      },
-                      {
-                        "name": "users",
-                        "should_sync": true,
-                        "sync_type": "full_refresh",
-                        "sync_time_of_day": null
-                      },
-                      {
-                        "name": "audit_log",
-                        "should_sync": false
-                      },
-                      {
-                        "name": "events",
-                        "should_sync": false
-                      },
-                      {
-                        "name": "order_totals",
-                        "should_sync": false
-                      }
-                    ]
-                  }
-                },
-                "phase": 0
-              }
-            ]
-          },
-          {
-            "address": "source.shop_db.table.countries",
-            "kind": "table",
-            "action": "create",
-            "remote_id": null,
-            "source": "shop_db",
-            "warehouse_table": "shop_postgres_countries",
-            "before": null,
-            "after": {
-              "should_sync": true,
-              "sync_type": "full_refresh",
-              "incremental_field": null,
-              "incremental_field_type": null,
-              "primary_key_columns": null,
-              "sync_frequency": "7day",
-              "sync_time_of_day": null
-            },
-            "reason": "declared in the file; created with the source",
-            "path": "/sources/shop_db/tables/countries",
-            "position": {
-              "line": 21,
-              "column": 7,
-              "end_line": 21,
-              "end_column": 16
-            },
-            "target": {
-              "source": "shop_db",
-              "kind": "table",
-              "table": "countries"
-            },
-            "requests": [
-              {
-                "op": "update_schema",
-                "method": "PATCH",
-                "path": "external_data_schemas/{schema_id}/",
-                "body": {
-                  "sync_frequency": "7day"
-                },
-                "phase": 4,
-                "schema_of": "countries"
-              }
-            ]
-          },
-          {
-            "address": "source.shop_db.table.orders",
-            "kind": "table",
-            "action": "create",
-            "remote_id": null,
-            "source": "shop_db",
-            "warehouse_table": "shop_postgres_orders",
-            "before": null,
-            "after": {
-              "should_sync": true,
-              "sync_type": "incremental",
-              "incremental_field": "updated_at",
-              "incremental_field_type": "timestamp",
-              "primary_key_columns": [
-                "id"
-              ],
-              "sync_frequency": "1hour",
-              "sync_time_of_day": null
-            },
-            "reason": "declared in the file; created with the source",
-            "path": "/sources/shop_db/tables/orders",
-            "position": {
-              "line": 15,
-              "column": 7,
-              "end_line": 15,
-              "end_column": 13
-            },
-            "target": {
-              "source": "shop_db",
-              "kind": "table",
-              "table": "orders"
-            },
-            "requests": [
-              {
-                "op": "update_schema",
-                "method": "PATCH",
-                "path": "external_data_schemas/{schema_id}/",
-                "body": {
-                  "sync_frequency": "1hour"
-                },
-                "phase": 4,
-                "schema_of": "orders"
-              }
-            ]
-          },
-          {
-            "address": "source.shop_db.table.users",
-            "kind": "table",
-            "action": "create",
-            "remote_id": null,
-            "source": "shop_db",
-            "warehouse_table": "shop_postgres_users",
-            "before": null,
-            "after": {
-              "should_sync": true,
-              "sync_type": "full_refresh",
-              "incremental_field": null,
-              "incremental_field_type": null,
-              "primary_key_columns": null,
-              "sync_frequency": "24hour",
-              "sync_time_of_day": null
-            },
-            "reason": "declared in the file; created with the source",
-            "path": "/sources/shop_db/tables/users",
-            "position": {
-              "line": 19,
-              "column": 7,
-              "end_line": 19,
-              "end_column": 12
-            },
-            "target": {
-              "source": "shop_db",
-              "kind": "table",
-              "table": "users"
-            },
-            "requests": [
-              {
-                "op": "update_schema",
-                "method": "PATCH",
-                "path": "external_data_schemas/{schema_id}/",
-                "body": {
-                  "sync_frequency": "24hour"
-                },
-                "phase": 4,
-                "schema_of": "users"
-              }
-            ]
-          }
-        ],
-        "diagnostics": [
-          {
-            "code": "unmanaged-source",
-            "severity": "info",
-            "message": "PostHog has a Stripe \\"billing_\\" source (id <uuid>) that the file does not declare: it will be deleted (--prune).",
-            "file": "warehouse.yaml",
-            "line": 2,
-            "column": 1,
-            "end_line": 2,
-            "end_column": 8,
-            "path": "/sources"
-          },
-          {
-            "code": "incremental-field-nullable",
-            "severity": "warning",
-            "message": "\\"orders\\" syncs by incremental on updated_at, which can be NULL: rows where it is NULL are never imported.",
-            "file": "warehouse.yaml",
-            "line": 17,
-            "column": 28,
-            "end_line": 17,
-            "end_column": 38,
-            "path": "/sources/shop_db/tables/orders/incremental_field"
-          },
-          {
-            "code": "recommended-sync",
-            "severity": "info",
-            "message": "\\"users\\": consider sync: xmin (updated_at can be NULL, so incremental on it would miss rows written without it; xmin (Postgres row versions) catches every insert and update).",
-            "file": "warehouse.yaml",
-            "line": 20,
-            "column": 15,
-            "end_line": 20,
-            "end_column": 27,
-            "path": "/sources/shop_db/tables/users/sync"
-          },
-          {
-            "code": "recommended-sync",
-            "severity": "info",
-            "message": "\\"countries\\": consider sync: xmin (no field tracks updates: xmin (Postgres row versions) catches every insert and update).",
-            "file": "warehouse.yaml",
-            "line": 22,
-            "column": 15,
-            "end_line": 22,
-            "end_column": 27,
-            "path": "/sources/shop_db/tables/countries/sync"
-          }
-        ],
-        "dwctl_version": "0.1.0",
-        "file": {
-          "path": "warehouse.yaml",
-          "sha256": "<sha256>"
-        },
-        "remote": {
-          "host": "http://EMULATOR",
-          "project_id": "1",
-          "fingerprint": "<sha256>"
-        },
-        "options": {
-          "prune": true,
-          "sources": null
-        },
-        "cost": {
-          "tables": [
-            {
-              "address": "source.shop_db.table.countries",
-              "warehouse_table": "shop_postgres_countries",
-              "source_type": "Postgres",
-              "sync_type": "full_refresh",
-              "sync_frequency": "7day",
-              "rows": null,
-              "rows_origin": null,
-              "syncs_per_month": 4,
-              "rows_per_month": null,
-              "rows_per_month_basis": null,
-              "current_rows_per_month": 0,
-              "observed_rows_per_month": null,
-              "unestimated_reason": "rows-unknown"
-            },
-            {
-              "address": "source.shop_db.table.orders",
-              "warehouse_table": "shop_postgres_orders",
-              "source_type": "Postgres",
-              "sync_type": "incremental",
-              "sync_frequency": "1hour",
-              "rows": null,
-              "rows_origin": null,
-              "syncs_per_month": 720,
-              "rows_per_month": null,
-              "rows_per_month_basis": null,
-              "current_rows_per_month": 0,
-              "observed_rows_per_month": null,
-              "unestimated_reason": "no-history"
-            },
-            {
-              "address": "source.shop_db.table.users",
-              "warehouse_table": "shop_postgres_users",
-              "source_type": "Postgres",
-              "sync_type": "full_refresh",
-              "sync_frequency": "24hour",
-              "rows": null,
-              "rows_origin": null,
-              "syncs_per_month": 30,
-              "rows_per_month": null,
-              "rows_per_month_basis": null,
-              "current_rows_per_month": 0,
-              "observed_rows_per_month": null,
-              "unestimated_reason": "rows-unknown"
+            "undeclared": {
+              "source_type": "Stripe",
+              "prefix": "billing_"
             }
-          ],
-          "known_rows_per_month": 0,
-          "unestimated_tables": 3,
-          "current_known_rows_per_month": 0,
-          "includes_estimates": false,
-          "max_rows_per_month": null,
-          "over_budget": false
-        },
-        "blocked": [],
-        "digest": "<sha256>"
-      }
-      "
+          },
+          "requests": [
+            {
+              "op": "delete_source",
+              "method": "DELETE",
+              "path": "external_data_sources/<uuid>/",
+              "body": null,
+              "phase": 0
+            }
+          ]
+        }
+      ]"
     `);
     const plan = JSON.parse(pruned.planText) as { summary: unknown; changes: { action: string; kind: string; before: unknown }[] };
     expect(plan.summary).toEqual({ create: 4, update: 0, delete: 1, no_op: 0 });
